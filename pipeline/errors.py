@@ -1,0 +1,129 @@
+"""Every user-facing message, with a code. Each names the bad value and says what to do.
+
+Modelled on spaCy's ``spacy/errors.py``: messages are class attributes and reading one through
+the class prefixes its code, so ``Errors.E001`` reads ``"[E001] Input path ..."``.
+Quarantine reasons (records a batch run skips, recorded in ``errors.jsonl``) are codes too, so a
+researcher can count skipped records by reason.
+"""
+from __future__ import annotations
+
+
+class ErrorsWithCodes(type):
+    def __getattribute__(self, code: str) -> str:
+        msg = super().__getattribute__(code)
+        if code.startswith("__"):  # python system attributes like __class__
+            return msg
+        return f"[{code}] {msg}"
+
+
+class Errors(metaclass=ErrorsWithCodes):
+    # --- input as a whole (CLI exits 1) -------------------------------------------------------
+    E001 = ("Input path '{path}' does not exist. Pass a JSON Lines, CSV or Parquet file, a folder "
+            "of such files or of .txt files, or a folder saved with datasets' save_to_disk.")
+    E002 = ("Input file '{path}' has an unsupported extension '{suffix}'. Supported: .jsonl, "
+            ".json, .ndjson, .csv, .parquet, .txt, or a folder saved with datasets' save_to_disk.")
+    E003 = ("Input folder '{path}' holds no supported files. Put .jsonl, .csv, .parquet or .txt "
+            "files in it, or save a datasets dataset there with save_to_disk.")
+    E004 = ("Could not read '{path}' as {fmt}: {detail}. Check that the file is not truncated and "
+            "is really {fmt}.")
+    E005 = ("CSV file '{path}' has no 'text' column (columns: {columns}). Every input needs a "
+            "'text' column; rename the column holding the article body to 'text'.")
+    E006 = ("Output folder '{path}' already exists and is not empty. Pass --force to overwrite "
+            "it, or choose another --out.")
+    E007 = ("Output path '{path}' is a file, not a folder. Choose a folder for --out.")
+    E008 = ("Parquet file '{path}' has no 'text' column (columns: {columns}). Every input needs "
+            "a 'text' column.")
+    E009 = ("Saved dataset at '{path}' has no 'text' column (columns: {columns}). Every input "
+            "needs a 'text' column.")
+    E010 = ("Saved dataset at '{path}' is a DatasetDict with splits {splits}. Pass one split's "
+            "folder (for example '{path}/{first}') as the input.")
+    # --- a record that cannot be used: quarantined to errors.jsonl, the run goes on ----------
+    E011 = ("Record {position} of {source} is not valid JSON ({detail}). Each line of a JSON Lines "
+            "file must hold one JSON object; fix or remove the line (a file holding one JSON "
+            "array must be converted to JSON Lines first).")
+    E012 = ("Record {position} of {source} has no 'text' field. Every record needs a non-empty "
+            "'text'.")
+    E013 = ("Record {position} of {source} (id '{id}') has a 'text' of type {type}: {value}. "
+            "'text' must be a string; convert it or remove the record.")
+    E014 = ("Record {position} of {source} (id '{id}') has no text left after normalization "
+            "(raw text: {value}). Every record needs a non-empty 'text'; fill it in or remove "
+            "the record.")
+    E015 = ("Record {position} of {source} has id {value} of type {type}. An 'id' must be a "
+            "non-empty string or an integer; fix it, or drop the field to get the id "
+            "'{fallback}'.")
+    E016 = ("Record {position} of {source} has id '{id}', already used by record "
+            "{first_position} of {first_source}. Ids must be unique; rename one of the two.")
+    E017 = ("Record {position} of {source} (id '{id}') has the same text as '{first_id}' (record "
+            "{first_position} of {first_source}); the first is kept. Remove the duplicate, or "
+            "set ingest.drop_duplicate_content=false to keep exact duplicates.")
+    E018 = ("Record {position} of {source} (id '{id}') declares lang '{lang}', which is not an "
+            "accepted language ({languages}). Remove the record, or add the code to "
+            "ingest.languages.")
+    E019 = ("Record {position} of {source} (id '{id}') has {n_bytes} bytes of text, more than "
+            "ingest.max_bytes={max_bytes}. Split it into smaller documents, or raise "
+            "ingest.max_bytes.")
+    # --- configuration -----------------------------------------------------------------------
+    E020 = "Config file '{path}' does not exist. Pass an existing YAML file with --config."
+    E021 = "Config file '{path}' is not valid YAML: {detail}. Fix the syntax at the given line."
+    E022 = ("Config file '{path}' is invalid:\n{detail}\nFix or remove the named fields; "
+            "configs/default.yaml lists every allowed field.")
+    E023 = ("Override '{override}' is not of the form key.path=value (for example "
+            "blame.threshold=0.6).")
+    E024 = ("Override '{override}' names '{key}', which is not a config field. Allowed at this "
+            "level: {allowed}.")
+    E025 = ("Actor registry '{path}' does not exist. Point 'actors_file' in the config at a YAML "
+            "file of actors (see configs/actors.yaml).")
+    E026 = ("Actor '{actor}' in '{path}' has side '{side}', which is not a configured side "
+            "({sides}). Use one of those, OTHER or UNKNOWN.")
+    E027 = ("Actor id '{actor}' appears twice in '{path}'. Actor ids must be unique; merge the "
+            "two entries.")
+    E028 = ("Outlet '{outlet}' in '{path}' has side '{side}', which is not a configured side "
+            "({sides}). Use one of those, OTHER or UNKNOWN.")
+    E029 = ("Side code '{side}' is not upper-case letters. Use codes like US, CN, EU.")
+    # --- input records (continued) -----------------------------------------------------------
+    E030 = ("Record {position} of {source} is not valid UTF-8 ({detail}). Re-encode the file as "
+            "UTF-8 (for example: iconv -f cp1252 -t utf-8).")
+    E031 = ("Record {position} of {source} is a JSON {type} ({value}), not an object. Each line "
+            "must be one object such as {{\"id\": \"a1\", \"text\": \"...\"}}.")
+    E032 = ("File {source} is binary ({detail}), not text. Remove it from the input folder or "
+            "convert it to UTF-8 text.")
+    E033 = ("Record {position} of {source} (id '{id}') declares no 'lang' and does not look like "
+            "English (share of English function words {score:.2f}, below "
+            "ingest.min_english_score={min_score}). Add a 'lang' field, or lower "
+            "ingest.min_english_score if the text is English.")
+    E034 = ("ingest.furniture_patterns entry {pattern!r} is not a valid regular expression "
+            "({detail}). Fix or remove it.")
+    # --- warnings on a kept record (its status becomes 'partial') ------------------------------
+    E035 = ("date {value} is not ISO 8601 (YYYY-MM-DD, optionally with a time); stored as null.")
+    E036 = ("text of {n_chars} chars split into {n_chunks} chunks for processing (longer than "
+            "ingest.max_chars={max_chars}).")
+    E037 = ("CSV row has {n_fields} fields but the header has {n_columns}; {consequence}. Check "
+            "the quoting and delimiter of this row.")
+    # --- a record's country field -------------------------------------------------------------
+    W001 = ("Record's country '{country}' is not a configured side ({sides}); stored as UNKNOWN.")
+
+
+class Reasons:
+    """Quarantine reasons: why a record went to ``errors.jsonl`` instead of the outputs."""
+
+    BAD_JSON = "bad_json"
+    NOT_AN_OBJECT = "not_an_object"
+    MISSING_TEXT = "missing_text"
+    NON_STRING_TEXT = "non_string_text"
+    EMPTY_TEXT = "empty_text"
+    BAD_ID = "bad_id"
+    DUPLICATE_ID = "duplicate_id"
+    DUPLICATE_CONTENT = "duplicate_content"
+    NOT_ENGLISH = "not_english"
+    TOO_LARGE = "too_large"
+    UNDECODABLE = "undecodable"
+    NOT_TEXT = "not_text"
+    PROCESSING_FAILED = "processing_failed"
+
+    ALL = (BAD_JSON, NOT_AN_OBJECT, MISSING_TEXT, NON_STRING_TEXT, EMPTY_TEXT, BAD_ID,
+           DUPLICATE_ID, DUPLICATE_CONTENT, NOT_ENGLISH, TOO_LARGE, UNDECODABLE, NOT_TEXT,
+           PROCESSING_FAILED)
+
+
+class BlamegraphError(ValueError):
+    """A user-facing error whose message comes from :class:`Errors`."""
