@@ -106,10 +106,15 @@ class StatementsConfig(_Model):
 
 
 class ClassifierConfig(_Model):
-    model: str = Field(default="", title="Path to a saved model folder; empty = not used")
-    threshold: float = Field(default=0.5, ge=0.0, le=1.0, title="Decision threshold")
+    model: str = Field(default="", title="Saved relation model folder, relative to this config "
+                                         "file; empty = stage off. Tasks sharing a folder share "
+                                         "one encoder pass")
     batch_size: int = Field(default=32, ge=1, title="Statements per encoder batch")
-    max_length: int = Field(default=128, ge=16, le=512, title="Maximum tokens per statement")
+
+
+class BlameConfig(ClassifierConfig):
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0,
+                             title="Minimum calibrated probability for a blame edge")
 
 
 class AggregateConfig(_Model):
@@ -142,7 +147,7 @@ class Config(_Model):
     statements: StatementsConfig = Field(default_factory=StatementsConfig,
                                          title="Statement and speaker extraction")
     stance: ClassifierConfig = Field(default_factory=ClassifierConfig, title="Stance model")
-    blame: ClassifierConfig = Field(default_factory=ClassifierConfig, title="Blame model")
+    blame: BlameConfig = Field(default_factory=BlameConfig, title="Blame model")
     issue: ClassifierConfig = Field(default_factory=ClassifierConfig, title="Issue model")
     pairs: ClassifierConfig = Field(default_factory=ClassifierConfig, title="Pair model")
     aggregate: AggregateConfig = Field(default_factory=AggregateConfig, title="Aggregation")
@@ -179,6 +184,18 @@ class LoadedConfig:
         blob = json.dumps(self.resolved(), sort_keys=True, ensure_ascii=False).encode("utf8")
         return hashlib.sha256(blob).hexdigest()
 
+    def model_path(self, task: str) -> Path | None:
+        """The model folder of a task (stance, blame, issue, pairs), or None when unset.
+
+        Relative paths are relative to the config file, so a run works from any folder and the
+        config hash does not depend on where the repository lives.
+        """
+        value = getattr(self.cfg, task).model
+        if not value:
+            return None
+        path = Path(value)
+        return path if path.is_absolute() else (self.path.parent / path).resolve()
+
     def side_of_country(self, country: str | None) -> str:
         """Map a record's ``country`` field to a side code (UNKNOWN when not configured)."""
         if not country:
@@ -213,6 +230,8 @@ def _format_validation(e: ValidationError) -> str:
 
 def _coerce(value: str) -> Any:
     """Parse an override value the way YAML would (numbers, booleans, lists)."""
+    if not value.strip():
+        return ""  # `--set stance.model=` switches a stage off
     try:
         return yaml.safe_load(value)
     except yaml.YAMLError:

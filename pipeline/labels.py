@@ -41,7 +41,15 @@ def _locate(text: str, needle: str, occurrence: int, where: str) -> tuple[int, i
         start = text.find(needle, start + 1)
         if start < 0:
             raise LabelError(f"{where}: {needle!r} (occurrence {occurrence}) is not in the text")
-    return start, start + len(needle)
+    end = start + len(needle)
+    # Occurrences count every match, but the chosen one must be a whole word: "he" resolved
+    # inside "the" is an annotation error, not a mention.
+    if ((needle[0].isalnum() and start > 0 and text[start - 1].isalnum())
+            or (needle[-1].isalnum() and end < len(text) and text[end].isalnum())):
+        raise LabelError(f"{where}: {needle!r} occurrence {occurrence} falls inside a longer "
+                         f"word ({text[max(0, start - 10):end + 10]!r}); pick the occurrence "
+                         "index of the whole word")
+    return start, end
 
 
 @dataclass
@@ -143,6 +151,28 @@ def parse_passage(record: dict[str, Any], where: str
     return statements, pairs
 
 
+def parse_simple_pair(record: dict[str, Any], where: str) -> LabelledPair:
+    """A pair in the ``blamegraph pairs`` format plus a label:
+    ``{"id", "text", "p": [start, end], "q": [start, end], "relation"}``."""
+    text = record.get("text")
+    if not isinstance(text, str) or not text:
+        raise LabelError(f"{where}: 'text' must be a non-empty string")
+    spans = []
+    for name in ("p", "q"):
+        value = record.get(name)
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, int) for v in value)
+                or not 0 <= value[0] < value[1] <= len(text)):
+            raise LabelError(f"{where}: '{name}' must be [start, end] inside the text, "
+                             f"got {value!r}")
+        spans.append((value[0], value[1]))
+    p, q = spans
+    if p[0] < q[1] and q[0] < p[1]:
+        raise LabelError(f"{where}: p {list(p)} and q {list(q)} overlap")
+    return LabelledPair(str(record.get("id")), str(record.get("dispute", "user")), text, p, q,
+                        _choice(record.get("relation"), PAIR_RELATIONS, where, "relation"))
+
+
 def read_passages(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     with path.open(encoding="utf8") as fh:
         for n, line in enumerate(fh, 1):
@@ -163,6 +193,11 @@ def load(paths: list[Path]) -> tuple[list[LabelledStatement], list[LabelledPair]
             if record.get("id") in seen:
                 raise LabelError(f"{where}: passage id {record.get('id')!r} appears twice")
             seen.add(record.get("id"))
+            if not isinstance(record, dict):
+                raise LabelError(f"{where}: expected a JSON object")
+            if "relation" in record and isinstance(record.get("p"), list):
+                pairs.append(parse_simple_pair(record, where))
+                continue
             st, pr = parse_passage(record, where)
             statements.extend(st)
             pairs.extend(pr)

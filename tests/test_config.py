@@ -71,6 +71,14 @@ def test_override_value_validated():
         load_config(overrides=["blame.threshold=1.5"])
 
 
+def test_model_paths_are_relative_to_the_config_file(repo):
+    lc = load_config()
+    assert lc.model_path("blame") == (repo / "models" / "relation").resolve()
+    assert load_config(overrides=["stance.model="]).model_path("stance") is None
+    assert "models/relation" in lc.resolved()["config"]["blame"]["model"]
+    assert str(repo) not in lc.resolved()["config"]["blame"]["model"]
+
+
 def test_missing_config_file(tmp_path):
     with pytest.raises(BlamegraphError, match="E020"):
         load_config(tmp_path / "nope.yaml")
@@ -132,4 +140,4 @@ def test_apply_overrides_does_not_touch_other_keys():
     data = yaml.safe_load(DEFAULT_CONFIG.read_text())
     out = apply_overrides(data, ["blame.threshold=0.9"])
     assert out["blame"]["threshold"] == 0.9
-    assert out["stance"]["threshold"] == 0.5
+    assert out["stance"] == {"model": "../models/relation", "batch_size": 32}
