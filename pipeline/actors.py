@@ -239,6 +239,11 @@ class ActorIndex:
                                                   (actor.side, f"actor:{actor.id}"))
         self._resolve_cache: dict[tuple[str, bool], ActorMatch | None] = {}
         self._descriptor_cache: dict[str, tuple[str, str]] = {}
+        # side -> its government (the first registry actor of type government on that side)
+        self._government_of: dict[str, str] = {}
+        for actor in loaded.registry.actors:
+            if actor.type == "government":
+                self._government_of.setdefault(actor.side, actor.id)
 
     # --- finding mentions ---------------------------------------------------------------------
     def find(self, text: str) -> list[ActorMatch]:
@@ -270,6 +275,19 @@ class ActorIndex:
         actor = self.actors[actor_id]
         return ActorMatch(start, end, text, actor.id, actor.name, actor.side, actor.type,
                           actor.role)
+
+    def government_of(self, side: str) -> str | None:
+        """The actor id of a configured side's government ("the Korean government" → the
+        registry's first government actor on KR), else None. OTHER and UNKNOWN have none: a
+        third party is many governments.
+
+        >>> from pipeline.config import load_config
+        >>> ActorIndex(load_config()).government_of("CN")
+        'cn_government'
+        """
+        if side not in self.side_codes:
+            return None
+        return self._government_of.get(side)
 
     def lookup(self, alias: str) -> str | None:
         """The actor id of an exact alias (normalized; the/The variation accepted), else None."""

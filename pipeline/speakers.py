@@ -39,8 +39,9 @@ from spacy.tokens import Doc, Span, Token
 
 from . import lexicons as lex
 from .actors import UNKNOWN, ActorIndex, ActorMatch
-from .config import LoadedConfig, load_config
-from .statements import META_EXT, STATEMENTS_EXT, install_extensions
+from .config import load_config
+from .statements import (META_EXT, STATEMENTS_EXT, install_extensions, mention_for,
+                         sentence_index)
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,25 @@ _LEADING_QUANT = re.compile(
     r"^(?:the|a|an|some|many|several|most|other|few|a few|a number of|numerous|various|"
     r"these|those|all|both)\s+", re.I)
 _DET = re.compile(r"^(?:the|The)\s+")
+_ANONYMOUS = re.compile(r"\bfamiliar with\b|^(?:\w+ )?sources?\b|\bbriefed on\b", re.I)
+_FORMER = re.compile(r"\b(?:former|ex-|retired|onetime|one-time|erstwhile)", re.I)
+# Multi-word roles checked before single words ("central bank" is not a business).
+_PHRASE_ROLES = [(re.compile(p, re.I), r) for p, r in [
+    (r"\bcentral bank", "official"), (r"\bstate(?:-run)? media", "media"),
+    (r"\bstate(?:-run)? (?:news|television|broadcaster|newspaper)", "media"),
+    (r"\bthink[- ]tank", "expert"), (r"\bchief executive", "business"),
+    (r"\b(?:trade|industry|business|lobby|farm|growers'?) (?:group|association|body|lobby)",
+     "business"), (r"\bchamber of commerce", "business"),
+    (r"\b(?:commerce|foreign|trade) ministry", "official"),
+]]
 _POSS = re.compile(r"['\u2019]s?$")
 # Representatives whose voice is their organisation's: "a Huawei spokesman" is Huawei speaking.
 _REPRESENTATIVES = frozenset("""
 spokesperson spokesman spokeswoman spokespeople official officials representative statement
 editorial commentary release readout notice announcement source sources people
 """.split())
-_SYNONYMS = {"spokesman": "spokesperson", "spokeswoman": "spokesperson",
+_SYNONYMS = {"envoy": "diplomat", "ambassador": "diplomat", "attaché": "diplomat",
+             "spokesman": "spokesperson", "spokeswoman": "spokesperson",
              "spokespeople": "spokesperson", "officials": "official",
              "newspaper": "paper", "tabloid": "paper", "outlet": "paper", "daily": "paper",
              "firm": "company", "corporation": "company", "group": "company",
@@ -74,6 +87,10 @@ _ORG_BACKREF = {"ministry": ("ministry", "department"), "department": ("departme
                 "chamber": ("chamber",), "association": ("association",),
                 "council": ("council",), "commission": ("commission",),
                 "institute": ("institute",), "university": ("university",)}
+
+
+# "the company" refers back to the latest registry company, "the newspaper" to a media actor.
+_NOUN_TYPES = {"company": ("company",), "paper": ("media",), "agency": ("media", "body")}
 
 
 def _norm(word: str) -> str:
@@ -96,24 +113,37 @@ class _Cluster:
     side: str = UNKNOWN
     evidence: str = ""
     plural: bool = False
+    anonymous: bool = False  # "people familiar with the matter": role stays unknown
     last: int = -1  # char offset of the latest mention
 
 
 class _Resolution:
     """Speaker resolution state for one Doc."""
 
-    def __init__(self, doc: Doc, index: ActorIndex):
+    def __init__(self, doc: Doc, index: ActorIndex, outlet: str | None = None,
+                 country: str | None = None):
         self.doc = doc
         self.text = doc.text
         self.index = index
+        self.outlet = outlet.strip() if outlet and outlet.strip() else None
+        self.country = country
+        self.country_side = index.loaded.side_of_country(country) if country else UNKNOWN
+        self._country_sides = _country_sides(index)
         self.clusters: list[_Cluster] = []
         self.by_actor: dict[str, _Cluster] = {}
         self.prev: _Cluster | None = None  # the previous statement's speaker
         self.prev_end = -1
         self.persons = [e for e in doc.ents if e.label_ == "PERSON"]
+        self.sent_of, self.sent_bounds = sentence_index(doc)
+        self.person_tokens = {w for e in self.persons if len(e) > 1
+                              for w in _POSS.sub("", e.text).split()}
+        rows = doc._.get("bg_entities") if Doc.has_extension("bg_entities") else None
+        self.entity_rows = list(rows or [])
+        self.alias_spans = [(r["start_char"], r["end_char"]) for r in self.entity_rows
+                            if r.get("actor_id")]
 
     # --- clusters -----------------------------------------------------------------------------
-    def _actor_cluster(self, match: ActorMatch) -> _Cluster:
+    def _actor_cluster(self, match: ActorMatch, head: Token | None = None) -> _Cluster:
         cl = self.by_actor.get(match.actor_id)
         if cl is None:
             actor = self.index.actors[match.actor_id]
@@ -127,6 +157,8 @@ class _Resolution:
                 cl.plural = False
             self.by_actor[actor.id] = cl
             self.clusters.append(cl)
+        if head is not None and head.pos_ == "NOUN":
+            cl.nouns.add(_norm(head.lemma_.lower()))  # "a … spokesperson" → "the spokesperson"
         return cl
 
     def _touch(self, cl: _Cluster, pos: int) -> _Cluster:
@@ -137,7 +169,7 @@ class _Resolution:
             self.clusters.append(cl)
         return cl
 
-    def _add_descriptor(self, cl: _Cluster, desc: str) -> None:
+    def _add_descriptor(self, cl: _Cluster, desc: str, title: bool = False) -> None:
         if not desc or desc in cl.descriptors:
             return
         cl.descriptors.append(desc)
@@ -147,11 +179,31 @@ class _Resolution:
         if cl.kind == "actor":
             return
         if cl.side == UNKNOWN:
-            side, evidence = self.index.side_of_descriptor(desc)
+            side, evidence = self.side_of_text(desc)
             if side != UNKNOWN:
                 cl.side, cl.evidence = side, evidence
-        if cl.role == "unknown":
-            cl.role = role_of(desc, self.index)
+        if cl.role == "unknown" and not cl.anonymous:
+            # a title names the employer ("Huawei founder"); other descriptors may name
+            # actors in passing ("who met Trump")
+            cl.role = role_of(desc, self.index, actor_fallback=title)
+
+    # --- sides ----------------------------------------------------------------------------------
+    def side_of_text(self, text: str) -> tuple[str, str]:
+        """Side and evidence from a mention or descriptor: the outlet as employer ("a fellow at
+        the institute" in the institute's own commentary) > the registry and configured places
+        (:meth:`ActorIndex.side_of_descriptor`, without actors named only in passing) > the
+        gazetteer (where the employer is located, then nationality, then any place)."""
+        if not text:
+            return UNKNOWN, ""
+        if self.outlet and _employer_is_outlet(text, self.outlet):
+            side, _ = self.index.outlet_side(self.outlet, self.country)
+            if side != UNKNOWN:
+                return side, f"employer:{self.outlet}"
+        side, evidence = self.index.side_of_descriptor(text)
+        if side != UNKNOWN and not (evidence.startswith("actor:")
+                                    and not _actor_is_affiliation(self.index, text, evidence)):
+            return side, evidence
+        return _gazetteer_side(text, self._country_sides)
 
     # --- mention analysis ---------------------------------------------------------------------
     def _head_actor(self, mention: str, head_off: int, head: Token) -> ActorMatch | None:
@@ -160,6 +212,8 @@ class _Resolution:
         match = self.index.resolve(mention)
         if match is None:
             return None
+        if _FORMER.search(mention):
+            return None  # "former U.S. officials" do not speak for the government
         if match.start <= head_off < match.end:
             return match
         if head.lemma_.lower() in _REPRESENTATIVES or head.lower_ in _REPRESENTATIVES:
@@ -189,7 +243,15 @@ class _Resolution:
         toks = [t for t in span if t.i <= head.i]
         name: list[Token] = []
         for tok in reversed(toks):
-            if tok.pos_ != "PROPN" and tok.ent_type_ != "PERSON":
+            glued = tok.text == "-" and not tok.whitespace_ and tok.i > 0 \
+                and not tok.nbor(-1).whitespace_  # "Park Ji-hoon"
+            after_hyphen = tok.i + 1 < len(tok.doc) and tok.nbor(1).text == "-" \
+                and not tok.whitespace_
+            if glued or after_hyphen:
+                name.append(tok)
+                continue
+            if tok.pos_ != "PROPN" and tok.ent_type_ != "PERSON" and not (
+                    name and name[-1].text == "-"):
                 break
             low = tok.lower_
             if low in lex.HONORIFICS or low in lex.ROLE_WORDS or low in lex.ORG_TITLES:
@@ -200,8 +262,8 @@ class _Resolution:
         name.reverse()
         if not name:
             return None
-        text = " ".join(t.text for t in name)
-        return _POSS.sub("", text).strip(" .,") or None
+        text = "".join(t.text_with_ws for t in name).strip()
+        return _POSS.sub("", text).strip(" .,-") or None
 
     def _gender_from(self, span: Span) -> str | None:
         for tok in span:
@@ -238,8 +300,8 @@ class _Resolution:
         # descriptors of the full name's first introduction ("Li Weiming, a researcher at …")
         for ent in self.persons:
             if _POSS.sub("", ent.text).strip() == full:
-                for desc in _ent_descriptors(self.doc, ent):
-                    self._add_descriptor(cl, desc)
+                for desc, is_title in _ent_descriptors(self.doc, ent):
+                    self._add_descriptor(cl, desc, title=is_title)
                 break
         return cl
 
@@ -292,28 +354,27 @@ class _Resolution:
         return chosen
 
     def _prev_sentence_subject(self, pos: int) -> tuple[int, _Cluster] | None:
-        """The named subject of the sentence before the one at ``pos``: (offset, cluster)."""
+        """The subject of the sentence before the one at ``pos``, when it is a person, an
+        organisation or a human description ("A fund manager in Hong Kong was more cautious.
+        \"…,\" he said."): (offset, cluster)."""
         doc = self.doc
-        tok = doc[_tok_at(doc, pos)]
-        sent = tok.sent
-        if sent.start == 0:
+        k = self.sent_of[_tok_at(doc, pos)]
+        if k == 0:
             return None
-        prev = doc[sent.start - 1].sent
+        prev = doc[slice(*self.sent_bounds[k - 1])]
         for t in prev:
-            if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT":
-                if t.ent_type_ == "PERSON" or (t.pos_ == "PROPN" and not t.ent_type_):
-                    span = doc[t.left_edge.i:t.i + 1]
-                    name = self._person_name(span, t)
-                    if name:
-                        match = self.index.resolve(name)
-                        if match is not None and match.type == "person":
-                            return t.idx, self._actor_cluster(match)
-                        return t.idx, self._person_cluster(name, t.idx)
-                if t.ent_type_ == "ORG" or t.tag_ == "NNS":
-                    span = doc[t.left_edge.i:t.i + 1]
-                    match = self._head_actor(span.text, t.idx - span.start_char, t)
-                    if match is not None:
-                        return t.idx, self._actor_cluster(match)
+            if t.dep_ not in ("nsubj", "nsubjpass") or t.head.dep_ != "ROOT":
+                continue
+            human = t.lemma_.lower() in lex.ROLE_WORDS or t.lower_ in lex.ROLE_WORDS
+            if not (t.ent_type_ in ("PERSON", "ORG", "NORP") or t.pos_ == "PROPN" or human):
+                continue
+            mention = mention_for(self.doc, t, self.alias_spans)
+            span = doc[mention["speaker_tok_start"]:mention["speaker_tok_end"]]
+            cl = self._cluster_for(span, t, mention["speaker_desc"])
+            if cl is not None:
+                if mention["speaker_desc"]:
+                    self._add_descriptor(cl, mention["speaker_desc"])
+                return t.idx, cl
         return None
 
     # --- one statement ------------------------------------------------------------------------
@@ -329,20 +390,47 @@ class _Resolution:
             return subj[1] if subj else None
         head = doc[i]
         span = doc[stmt["speaker_tok_start"]:stmt["speaker_tok_end"]]
-        mention = span.text
-        pos = head.idx
         low = head.lower_
         if head.pos_ == "PRON" or low in lex.PRONOUN_GENDER:
-            return self._pronoun(low, pos)
+            return self._pronoun(low, head.idx)
+        return self._cluster_for(span, head, stmt.get("speaker_desc", ""))
+
+    def _cluster_for(self, span: Span, head: Token, desc: str = "") -> _Cluster | None:
+        """The cluster a (non-pronoun) mention refers to, created when new."""
+        mention = span.text
+        pos = head.idx
         head_off = head.idx - span.start_char
-        match = self._head_actor(mention, head_off, head) or self._poss_actor(head)
+        former = bool(_FORMER.search(mention))  # "former U.S. officials" are not the government
+        lemma = head.lemma_.lower()
+        # People who speak for a body are speakers of their own ("a White House spokeswoman",
+        # "US officials"), with the body's side; bodies and their statements are the body.
+        person_noun = head.pos_ == "NOUN" and lemma not in _ORG_NOUNS \
+            and lemma not in lex.VOICE_NOUNS and (lemma in lex.ROLE_WORDS
+                                                  or head.lower_ in lex.ROLE_WORDS
+                                                  or lemma in _HUMAN_HEADS)
+        match = None if former or person_noun else (
+            self._head_actor(mention, head_off, head) or self._poss_actor(head))
+        if match is None and not former and not person_noun and lemma in _ORG_NOUNS:
+            # "Beijing's commerce ministry": registry aliases are case-sensitive, and the
+            # possessor is not the referent
+            match = _covering(self.index, _title_case(_POSSESSOR.sub("", mention)), head)
         name = self._person_name(span, head)
+        if name is None and head.pos_ == "PROPN" and head.text in self.person_tokens:
+            name = head.text  # NER called a known person's surname an ORG ("Brandt said")
+        if match is not None and match.type == "person" and name and len(name.split()) > 1 \
+                and name.split()[0] not in " ".join(
+                    [match.name, *self.index.actors[match.actor_id].aliases]):
+            match = None  # "Elliot Vance" is not the registry's "JD Vance"
+        located = re.match(r"\s*(?:in|to)\s+(?:the\s+)?[A-Z][^,;]*", desc or "")
+        if match is not None and _LOCATED_BODY.search(match.name) and located:
+            # "the Chinese Embassy in Ottawa": another mission than the registry's one
+            cl = self._org(_DET.sub("", mention).strip() + " " + located.group().strip())
+            # a mission speaks for the country that sends it, not the one it sits in
+            cl.side, cl.evidence = match.side, f"actor:{match.actor_id}"
+            return cl
         if match is not None and (name is None or match.type == "person"
                                   or match.start <= head_off < match.end):
-            cl = self._actor_cluster(match)
-            if match.type == "person" and name and head.lemma_.lower() not in _REPRESENTATIVES:
-                pass
-            return cl
+            return self._actor_cluster(match, head)
         if name is not None:
             cl = self._person_cluster(name, pos)
             gender = self._gender_from(span)
@@ -350,7 +438,7 @@ class _Resolution:
                 cl.gender = gender
             title = span.text[: max(0, span.text.find(name.split()[0]))].strip(" ,")
             if title and title.lower() not in lex.HONORIFICS:
-                self._add_descriptor(cl, title)
+                self._add_descriptor(cl, title, title=True)
             return cl
         det = next((c for c in head.children if c.dep_ in ("det", "poss")), None)
         definite = det is not None and det.lower_ in ("the", "this", "that", "these", "those")
@@ -360,42 +448,276 @@ class _Resolution:
             for cl in reversed(self.clusters):
                 if cl.kind == "org" and cl.canonical == canonical:
                     return cl
-            cl = _Cluster(canonical=canonical, kind="org", plural=True)
-            cl.nouns |= {_norm(w) for w in canonical.split()}
-            cl.role = org_role(canonical)
-            side, evidence = self.index.side_of_descriptor(canonical)
-            cl.side, cl.evidence = side, evidence
-            self.clusters.append(cl)
-            return cl
-        if definite and not plural or (definite and head.lemma_.lower() in _ORG_BACKREF):
-            cl = self._find_by_noun(head.lemma_.lower())
+            if self.outlet and canonical.lower() == self.outlet.lower():
+                return self._outlet_cluster(head.lower_) or self._org(canonical)
+            return self._org(canonical)
+        if definite and (not plural or lemma in _ORG_BACKREF):
+            cl = self._find_by_noun(lemma)
             if cl is not None:
                 return cl
-            match = self.index.resolve(mention)
+            cl = self._earlier_mention(lemma, pos)
+            if cl is not None:
+                return cl
+            cl = self._outlet_cluster(lemma)
+            if cl is not None:
+                return cl  # release voice: "The office said" in the office's own release
+        if match is None and lemma in _REPRESENTATIVES and not former and not person_noun:
+            # "a ministry spokesperson" after "China's Ministry of Commerce said …"
+            for mod in head.children:
+                if mod.dep_ == "compound" and mod.pos_ == "NOUN" \
+                        and mod.lemma_.lower() in _ORG_BACKREF:
+                    cl = self._find_by_noun(mod.lemma_.lower()) or self._earlier_mention(
+                        mod.lemma_.lower(), pos)
+                    if cl is not None and cl.kind in ("actor", "org"):
+                        return cl
+        if match is None and not former and not person_noun and lemma in _ORG_BACKREF:
+            # "the foreign ministry": registry aliases are case-sensitive
+            match = _covering(self.index, _title_case(mention), head)
             if match is not None:
-                return self._actor_cluster(match)
-        canonical = _LEADING_QUANT.sub("", mention).strip() if plural else mention.strip()
-        if not plural and canonical[:1].isupper() and head.i != span.start \
-                and span[0].pos_ == "DET":
-            canonical = canonical[0].lower() + canonical[1:]  # "The spokeswoman" → "the …"
+                return self._actor_cluster(match, head)
+        # a description's canonical form drops its article or quantifier: "a White House
+        # spokeswoman" → "White House spokeswoman", "some analysts" → "analysts"
+        canonical = _LEADING_QUANT.sub("", mention).strip() or mention.strip()
+        if not person_noun:
+            canonical = _demonym_possessor(canonical)  # "China's regulator" → "Chinese …"
+        if self.outlet and _employer_is_outlet(canonical, self.outlet):
+            # "a spokesperson for the office", in the office's own release
+            canonical = _outlet_noun_re(self.outlet).sub(self.outlet, canonical, count=1)
+        first = next((t for t in span if canonical.startswith(t.text)), None)
+        if first is not None and first.pos_ in ("NOUN", "ADJ") and not first.ent_type_ \
+                and canonical[:1].isupper() and not first.is_upper \
+                and (first.is_sent_start or first.i == 0 or first.nbor(-1).is_punct
+                     or first.nbor(-1).pos_ == "DET"):
+            canonical = canonical[0].lower() + canonical[1:]  # "Analysts said" → "analysts"
         kind = "collective" if plural else "description"
         for cl in reversed(self.clusters):
             if cl.kind == kind and cl.canonical.lower() == canonical.lower():
                 return cl
         cl = _Cluster(canonical=canonical, kind=kind, plural=plural)
-        cl.nouns.add(_norm(head.lemma_.lower()))
+        cl.nouns.add(_norm(lemma))
         cl.nouns.add(_norm(head.lower_))
         self.clusters.append(cl)
         cl.role = role_of(mention, self.index)
-        side, evidence = self.index.side_of_descriptor(mention)
+        cl.anonymous = bool(_ANONYMOUS.search(mention))
+        # nationality on the head beats where they are: "European diplomats in Washington"
+        side, evidence = _modifier_side(head, self._country_sides)
         if side == UNKNOWN:
-            match = self.index.resolve(mention)
-            if match is not None:
-                side, evidence = match.side, f"actor:{match.actor_id}"
-                if cl.role == "unknown":
-                    cl.role = match.role
+            side, evidence = self.side_of_text(mention)
+        represented = None if former else (self.index.resolve(mention)
+                                           or self.index.resolve(_title_case(mention)))
+        if represented is not None and not _actor_is_affiliation(
+                self.index, mention, f"actor:{represented.actor_id}") and not (
+                _actor_is_affiliation(self.index, _title_case(mention),
+                                      f"actor:{represented.actor_id}")):
+            represented = None  # "diplomats in Washington" do not speak for Washington
+        if represented is not None and (side == UNKNOWN or person_noun and evidence.startswith(
+                ("demonym", "place"))):
+            # "a Huawei spokesman", "White House spokeswoman": the body they speak for
+            side, evidence = represented.side, f"actor:{represented.actor_id}"
+        if cl.role == "unknown" and represented is not None:
+            cl.role = represented.role
         cl.side, cl.evidence = side, evidence
         return cl
+
+    def _org(self, canonical: str) -> _Cluster:
+        canonical = _demonym_possessor(canonical)  # "South Korea's trade ministry"
+        for cl in reversed(self.clusters):
+            if cl.kind == "org" and cl.canonical == canonical:
+                return cl
+        cl = _Cluster(canonical=canonical, kind="org", plural=True)
+        cl.nouns |= {_norm(w) for w in canonical.split()}
+        cl.role = org_role(canonical)
+        cl.side, cl.evidence = self.side_of_text(canonical)
+        if self.outlet and canonical.lower() == self.outlet.lower():
+            cl.side, cl.evidence = self.index.outlet_side(self.outlet, self.country)
+        self.clusters.append(cl)
+        return cl
+
+    def _outlet_cluster(self, noun: str) -> _Cluster | None:
+        """The outlet itself, for "the office", "the institute" in its own release."""
+        if not self.outlet or _norm(noun) not in {_norm(w) for w in
+                                                   re.findall(r"[A-Za-z]+", self.outlet.lower())}:
+            return None
+        for cl in reversed(self.clusters):
+            if cl.kind == "org" and cl.canonical == self.outlet:
+                return cl
+        cl = _Cluster(canonical=self.outlet, kind="org", plural=True)
+        cl.nouns |= {_norm(w) for w in self.outlet.lower().split()}
+        cl.role = org_role(self.outlet)
+        cl.side, evidence = self.index.outlet_side(self.outlet, self.country)
+        cl.evidence = evidence or f"outlet:{self.outlet}"
+        self.clusters.append(cl)
+        return cl
+
+    def _earlier_mention(self, noun: str, pos: int) -> _Cluster | None:
+        """"the department" after "the Agriculture Department's decision": the most recent
+        earlier organisation or registry mention whose name holds the noun."""
+        words = _ORG_BACKREF.get(_norm(noun), (noun,))
+        types = _NOUN_TYPES.get(_norm(noun), ())
+        for row in reversed(self.entity_rows):
+            if row["start_char"] >= pos or row["label"] not in ("ORG", "ACTOR", "GPE", "NORP"):
+                continue
+            name = row["text"].lower()
+            typed = row.get("actor_id") and self.index.actors[row["actor_id"]].type in types
+            if not typed and not any(re.search(rf"\b{re.escape(w)}", name) for w in words):
+                continue
+            if row.get("actor_id"):
+                actor = self.index.actors[row["actor_id"]]
+                return self._actor_cluster(ActorMatch(
+                    row["start_char"], row["end_char"], row["text"], actor.id, actor.name,
+                    actor.side, actor.type, actor.role))
+            canonical = _DET.sub("", _POSS.sub("", row["text"])).strip()
+            for cl in reversed(self.clusters):
+                if cl.kind == "org" and cl.canonical == canonical:
+                    return cl
+            cl = _Cluster(canonical=canonical, kind="org", plural=True)
+            cl.nouns |= {_norm(w) for w in canonical.split()}
+            cl.role = org_role(canonical)
+            cl.side, cl.evidence = self.index.side_of_descriptor(canonical)
+            self.clusters.append(cl)
+            return cl
+        return None
+
+
+_LOCATED_BODY = re.compile(r"\b(?:Embassy|Consulate|Mission|Delegation)\b", re.I)
+_POSSESSOR = re.compile(r"^(?:[A-Z][\w.-]*\s+){1,3}['\u2019]s\s+")
+_ORG_NOUNS = frozenset("""
+ministry department government administration embassy consulate commission council agency
+cabinet bureau parliament congress senate regulator authorities authority party office mission
+side company firm corporation group chamber association federation institute university
+academy center centre foundation forum bank newspaper tabloid media outlet network court
+union league coalition alliance committee board
+""".split())
+_HUMAN_HEADS = frozenset("""
+member members delegate delegates delegation people person source sources insider insiders
+manager managers owner owners farmer farmers worker workers trader traders buyer buyers
+exporter exporters importer importers engineer engineers lawyer lawyers attorney attorneys
+scholar scholars critic critics supporter supporters opponent opponents resident residents
+investor investors economist economists veteran veterans distiller grower growers maker makers
+""".split())
+_EMPLOYER_NOUNS = ("institute", "centre", "center", "forum", "foundation", "council",
+                   "institution", "office", "bureau", "review", "tribune", "herald", "observer",
+                   "weekly", "newspaper", "paper", "agency", "commission", "school", "program",
+                   "programme")
+
+
+def _employer_is_outlet(text: str, outlet: str) -> bool:
+    """"a research fellow at the institute", "who directs the institute's China program",
+    or the outlet's name: the speaker works for the outlet that publishes the piece."""
+    low, out = text.lower(), outlet.lower()
+    if out in low:
+        return True
+    for noun in _EMPLOYER_NOUNS:
+        if noun in out.split() and re.search(rf"\b(?:the|this|our) {noun}\b", low):
+            return True
+    return False
+
+
+def _actor_is_affiliation(index: ActorIndex, text: str, evidence: str) -> bool:
+    """Whether the actor behind an ``actor:`` side is the speaker's affiliation ("a spokesperson
+    for the ministry", "a Huawei engineer", "US officials") rather than named in passing ("who
+    has campaigned for a tougher line on Beijing")."""
+    actor_id = evidence.split(":", 1)[1]
+    for m in index.find(text):
+        if m.actor_id != actor_id:
+            continue
+        before = text[max(0, m.start - 25):m.start]
+        if m.start <= 4 or re.search(r"\b(?:at|for|with|of|from|by)\s+(?:the\s+|a\s+|an\s+)?$",
+                                     before, re.I):
+            return True
+    return False
+
+
+def _country_sides(index: ActorIndex) -> dict[str, str]:
+    """Country name (as in the gazetteer) → configured side; other countries are OTHER."""
+    out: dict[str, str] = {}
+    for side in index.loaded.cfg.sides:
+        for name in [side.name, *side.places]:
+            country = lex.GAZETTEER.get(name, name if name in lex._GAZETTEER_DATA else None)
+            if country and country not in out:
+                out[country] = side.code
+    return out
+
+
+_LOCATIVE = re.compile(
+    r"\b(?:at|in|from|near|outside|for|with|of|based in)\s+(?:(?:a|an|the)\s+)?$", re.I)
+
+
+def _gazetteer_side(text: str, country_sides: dict[str, str]) -> tuple[str, str]:
+    """Side from the world gazetteer: where the employer is ("at a Colorado consultancy",
+    "a Seoul-based firm", "in Rotterdam") > nationality ("a Nigerian diplomat") > any place."""
+    found = []
+    for m in lex.GAZETTEER_RE.finditer(text):
+        word = m.group(1)
+        country = lex.GAZETTEER[word]
+        before = text[max(0, m.start() - 25):m.start()]
+        located = bool(_LOCATIVE.search(before)) or text.startswith("-based", m.end()) \
+            or bool(found and found[-1][0] == 0 and re.search(r"\s(?:and|or)\s+$", before)) \
+            or bool(re.match(r"\s+[a-z]", text[m.end():m.end() + 2])) and bool(
+                re.search(r"\b(?:at|for|with|of|from)\s+(?:a|an|the)\s+$", before))
+        demonym = word.endswith(("an", "ese", "ish", "ch", "i"))
+        if located:
+            found.append((0, m.start(), word, country))
+        elif demonym:
+            found.append((1, m.start(), word, country))
+    if not found:
+        return UNKNOWN, ""
+    best = min(found)
+    sides = {country_sides.get(c, "OTHER") for r, _, _, c in found if r == best[0]}
+    if len(sides) > 1:
+        return UNKNOWN, ""  # "investors in Palo Alto and Shanghai": no one side
+    _, _, word, country = best
+    kind = "place" if best[0] == 0 else "demonym"
+    return country_sides.get(country, "OTHER"), f"{kind}:{word}"
+
+
+def _covering(index: ActorIndex, phrase: str, head: Token) -> ActorMatch | None:
+    """A registry actor whose alias ends with the mention's head word ("… Commerce Ministry"),
+    not one named inside it ("a European business group in Beijing")."""
+    match = index.resolve(phrase)
+    if match is None or not match.text.split()[-1].lower().startswith(head.lower_[:5]):
+        return None
+    return match
+
+
+_DEMONYMS = {"China": "Chinese", "India": "Indian", "Canada": "Canadian", "Japan": "Japanese",
+             "South Korea": "South Korean", "Korea": "Korean", "Britain": "British",
+             "Australia": "Australian", "Germany": "German", "France": "French",
+             "Italy": "Italian", "Spain": "Spanish", "Vietnam": "Vietnamese",
+             "Malaysia": "Malaysian", "Singapore": "Singaporean", "Russia": "Russian",
+             "Brazil": "Brazilian", "Mexico": "Mexican", "Taiwan": "Taiwanese",
+             "America": "American", "Indonesia": "Indonesian", "Thailand": "Thai",
+             "Netherlands": "Dutch", "the Netherlands": "Dutch", "Poland": "Polish",
+             "Hungary": "Hungarian", "Ireland": "Irish", "Norway": "Norwegian"}
+_DEMONYM_POSS = re.compile(r"^(" + "|".join(map(re.escape, sorted(_DEMONYMS, key=len,
+                                                                   reverse=True)))
+                           + r")['\u2019]s\s+(?=[a-z])")
+
+
+def _demonym_possessor(text: str) -> str:
+    """"China's cybersecurity regulator" → "Chinese cybersecurity regulator"."""
+    return _DEMONYM_POSS.sub(lambda m: _DEMONYMS[m.group(1)] + " ", text)
+
+
+def _outlet_noun_re(outlet: str) -> re.Pattern[str]:
+    """"the office" (article kept: "a spokesperson for the Customs … Office")."""
+    nouns = [n for n in _EMPLOYER_NOUNS if n in outlet.lower().split()]
+    return re.compile(r"(?<=\bthe )(?:" + "|".join(nouns or ["$^"]) + r")\b", re.I)
+
+
+def _modifier_side(head: Token, country_sides: dict[str, str]) -> tuple[str, str]:
+    """Side from a nationality adjective on the head noun ("European diplomats")."""
+    for child in head.children:
+        if child.dep_ in ("amod", "compound", "nmod") and child.i < head.i:
+            country = lex.GAZETTEER.get(child.text)
+            if country:
+                return country_sides.get(country, "OTHER"), f"demonym:{child.text}"
+    return UNKNOWN, ""
+
+
+def _title_case(text: str) -> str:
+    return " ".join(w[:1].upper() + w[1:] if w.islower() and w not in (
+        "a", "an", "the", "of", "for", "at", "in", "on", "and") else w for w in text.split())
 
 
 def _tok_at(doc: Doc, char: int) -> int:
@@ -409,29 +731,33 @@ def _tok_at(doc: Doc, char: int) -> int:
     return lo
 
 
-def _ent_descriptors(doc: Doc, ent: Span) -> list[str]:
+def _ent_descriptors(doc: Doc, ent: Span) -> list[tuple[str, bool]]:
     """Appositives and titles around a person's first mention ("Li Weiming, a researcher at
     CASS" → "a researcher at CASS"; "CASS researcher Li Weiming" → "CASS researcher")."""
     root = ent.root
     out = []
     for child in root.children:
         if child.dep_ in ("appos", "relcl") or (child.dep_ == "prep" and child.i > root.i):
-            out.append(doc[child.left_edge.i:child.right_edge.i + 1].text.strip(" ,"))
+            out.append((doc[child.left_edge.i:child.right_edge.i + 1].text.strip(" ,"), False))
     left = root.left_edge.i
     if left < ent.start:
         title = doc[left:ent.start].text.strip(" ,")
         if title and title.lower() not in lex.HONORIFICS:
-            out.insert(0, title)
+            out.insert(0, (title, True))
     if root.dep_ == "appos":
-        out.append(doc[root.head.left_edge.i:root.head.i + 1].text)
+        out.append((doc[root.head.left_edge.i:root.head.i + 1].text, True))
     return out
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
-def role_of(text: str, index: ActorIndex | None = None) -> str:
+def role_of(text: str, index: ActorIndex | None = None, actor_fallback: bool = True) -> str:
     """Speaker role from a title, appositive or description.
+
+    A title that names its organisation ("president of X", "a spokesperson for X", "director
+    at X") takes the organisation's role; otherwise the first role word wins ("chief Asia
+    economist at a bank" → expert); otherwise the role of a registry actor named in the text.
 
     >>> role_of("a professor at Renmin University")
     'expert'
@@ -440,33 +766,52 @@ def role_of(text: str, index: ActorIndex | None = None) -> str:
     >>> role_of("Foreign Ministry spokesperson")
     'official'
     """
+    if _ANONYMOUS.search(text):
+        return "unknown"  # "people familiar with the matter", "sources"
+    for pattern, role in lex.DESCRIPTOR_ROLES[2:]:
+        if pattern.search(text):
+            return role  # "who directs the China program at …"
     words = [w.lower() for w in _WORD.findall(text)]
+    raw = _WORD.findall(text)
+    # past roles do not count: "a former deputy secretary who now advises …"
+    past = {k + d for k, w in enumerate(words) if w in ("former", "ex", "retired", "onetime")
+            for d in range(1, 5)}
+    if past and re.search(r"\bnow\b", text):
+        words = [w if k not in past else "" for k, w in enumerate(words)]
+    first_word = {m.start(): r for p, r in _PHRASE_ROLES for m in p.finditer(text)}
+    if first_word:
+        # a phrase role wins unless a person's own title comes before it
+        phrase_pos = min(first_word)
+        before = [w.lower() for w in _WORD.findall(text[:phrase_pos])]
+        if not any(w in lex.ROLE_WORDS and w not in lex.ORG_ROLE_WORDS
+                   and lex.ROLE_WORDS[w] != first_word[phrase_pos] for w in before
+                   if w not in lex.ORG_TITLES):
+            return first_word[phrase_pos]
     for k, w in enumerate(words):
         if w in lex.ORG_TITLES:
             after = words[k + 1:]
             if after and after[0] in ("of", "at", "for", "with"):
-                org_role = next((lex.ORG_ROLE_WORDS[a] for a in after if a in lex.ORG_ROLE_WORDS),
-                                None)
-                if org_role:
-                    return org_role
-                if index is not None:
-                    match = index.resolve(" ".join(_WORD.findall(text)[k + 1:]))
+                org = next((lex.ORG_ROLE_WORDS[a] for a in after if a in lex.ORG_ROLE_WORDS),
+                           None)
+                if org is None and index is not None:
+                    match = index.resolve(" ".join(raw[k + 2:]))
                     if match is not None and match.role != "unknown":
-                        return match.role
-            if w == "president" and (k == 0 or words[k - 1] not in ("company", "bank")):
-                if not after or after[0] not in ("of", "at"):
-                    return "official"
-            if w in ("chief", "founder", "chairman", "chairwoman") and index is not None:
-                match = index.resolve(text)
-                if match is not None and match.role != "unknown":
-                    return match.role
+                        org = match.role
+                if org is not None:
+                    return org
+            if w in ("spokesperson", "spokesman", "spokeswoman", "representative"):
+                return "official"
+            if w == "president" and (not after or after[0] not in ("of", "at")):
+                return "official"  # "President Trump", "the president"
             continue
         role = lex.ROLE_WORDS.get(w)
-        if role:
-            if w in ("group", "business", "industry", "party", "host", "anchor") and k > 0:
-                continue
+        if role and not (w in ("group", "business", "industry", "party", "host", "anchor",
+                               "people", "public") and k > 0):
             return role
-    if index is not None and text:
+    for pattern, role in lex.DESCRIPTOR_ROLES[:2]:
+        if pattern.search(text):
+            return role  # "who grows corn and soybeans", "who now advises …"
+    if index is not None and text and actor_fallback:
         match = index.resolve(text)
         if match is not None:
             return match.role
@@ -475,8 +820,13 @@ def role_of(text: str, index: ActorIndex | None = None) -> str:
 
 def org_role(name: str) -> str:
     """Role of an organisation from its name ("Ministry of Commerce" → official)."""
-    for w in _WORD.findall(name):
-        role = lex.ORG_ROLE_WORDS.get(w.lower())
+    words = [w.lower() for w in _WORD.findall(name)]
+    # who the members are beats what the body is called: "Red Meat Exporters Council"
+    for w in words:
+        if lex.ORG_ROLE_WORDS.get(w) in ("business", "public") and w not in ("group", "co"):
+            return lex.ORG_ROLE_WORDS[w]
+    for w in words:
+        role = lex.ORG_ROLE_WORDS.get(w)
         if role:
             return role
     return "unknown"
@@ -547,10 +897,10 @@ def resolve_speakers(doc: Doc, stmts: list[dict[str, Any]], index: ActorIndex,
                      tagger: lex.IssueTagger, outlet: str | None = None,
                      country: str | None = None) -> None:
     """Fill the speaker fields of ``stmts`` (dicts of ``doc._.bg_statements``) in place."""
-    res = _Resolution(doc, index)
+    res = _Resolution(doc, index, outlet, country)
     text = doc.text
-    order = sorted(range(len(stmts)), key=lambda k: _mention_pos(stmts[k]))
-    for k in order:
+    assigned: list[tuple[dict[str, Any], _Cluster]] = []
+    for k in sorted(range(len(stmts)), key=lambda k: stmts[k]["start"]):  # document order
         stmt = stmts[k]
         stmt["issue"] = tagger(text[stmt["start"]:stmt["end"]])
         if stmt["kind"] == "author":
@@ -563,34 +913,26 @@ def resolve_speakers(doc: Doc, stmts: list[dict[str, Any]], index: ActorIndex,
             continue
         if stmt.get("speaker_desc"):
             res._add_descriptor(cl, stmt["speaker_desc"])
-        if stmt.get("inherit") and stmt.get("speaker_start") is None:
-            pass
         res._touch(cl, stmt["speaker_start"] if stmt["speaker_start"] is not None
                    else stmt["start"])
         res.prev = cl
         res.prev_end = stmt["speaker_start"] if stmt["speaker_start"] is not None \
             else stmt["start"]
+        assigned.append((stmt, cl))
+    # Last resort for a speaker's side: the outlet's country. Wire copy quotes mostly its own
+    # country's voices when it gives no affiliation ("Douglas Kettering, a former deputy
+    # assistant secretary of agriculture"); anonymous sources stay UNKNOWN.
+    for _, cl in assigned:
+        if cl.side == UNKNOWN and not cl.anonymous and res.country_side != UNKNOWN \
+                and cl.kind != "unknown":
+            cl.side, cl.evidence = res.country_side, f"country:{res.country_side}"
+    # names, roles and sides learnt later in the document apply to earlier statements too
+    for stmt, cl in assigned:
         stmt.update(speaker=cl.canonical, speaker_role=cl.role, speaker_side=cl.side,
                     side_evidence=cl.evidence)
-    # roles and sides learnt later in the document apply to earlier statements of a speaker
-    final = {id(cl): cl for cl in res.clusters}
-    by_name: dict[str, _Cluster] = {cl.canonical: cl for cl in final.values()}
-    for stmt in stmts:
-        cl = by_name.get(stmt.get("speaker", ""))
-        if cl is not None and stmt["kind"] != "author":
-            stmt.update(speaker_role=cl.role, speaker_side=cl.side, side_evidence=cl.evidence)
     for stmt in stmts:
         for key in ("speaker_i", "speaker_tok_start", "speaker_tok_end", "inherit"):
             stmt.pop(key, None)
-
-
-def _mention_pos(stmt: dict[str, Any]) -> int:
-    """Order of resolution: by where the speaker is mentioned (the cue may follow the quote),
-    so that "…," said Hu Xijin is resolved before a later "he"."""
-    starts = [stmt["start"]]
-    if stmt.get("speaker_start") is not None and not stmt.get("inherit"):
-        starts.append(stmt["speaker_start"])
-    return min(starts) if stmt.get("inherit") else stmt["start"]
 
 
 def set_author(stmt: dict[str, Any], index: ActorIndex, outlet: str | None,

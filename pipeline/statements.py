@@ -28,7 +28,8 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from typing import Any, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -36,13 +37,17 @@ from spacy.tokens import Doc, Token
 from . import lexicons as lex
 from .quotes import ALL_QUOTE_CHARS, QUOTE_PAIRS
 
+if TYPE_CHECKING:
+    from .config import LoadedConfig
+    from .schema import Document, Entity, Statement
+
 logger = logging.getLogger(__name__)
 
 STATEMENTS_EXT = "bg_statements"
 WARNINGS_EXT = "bg_warnings"
 META_EXT = "bg_meta"
 
-# --- quotation marks -------------------------------------------------------------------------------
+# --- quotation marks -----------------------------------------------------------------------------
 _QUOTE_CHARS = frozenset(ALL_QUOTE_CHARS | {"\u203a", "\u300d", "\u300f"})
 _DOUBLE = frozenset('"\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d\u300e\u300f\uff02')
 _SINGLE_OPEN = frozenset("\u2018'\u2039")
@@ -55,6 +60,16 @@ _LEFT_BOUNDARY = set("([{\u2014\u2013-/:;,\u2026")
 _RIGHT_BOUNDARY = set(".,;:!?)]}\u2014\u2013-\u2026") | set(_QUOTE_CHARS)
 _DASHES = frozenset({"\u2014", "\u2013", "--", "-", "\u2015", "\u2012"})
 _SENT_END = frozenset({".", "?", "!", "...", "\u2026", "?!", "!?"})
+_ATTRIBUTION_AFTER = re.compile(
+    r"\s+(?:(?:[A-Z][\w.'\u2019-]*\s+){1,3}|(?:he|she|they|it)\s+"
+    r"|(?:the|a|an)\s+(?:[\w-]+\s+){1,6})"
+    r"(?:said|says|added|told|asked|warned|argued|noted|insisted|wrote)\b"
+    r"|\s+(?:said|says|added)\b")
+_MISSING_CLOSE = re.compile(
+    r",(?=\s+(?:(?:[A-Z][\w.'\u2019-]+\s+){1,3}|(?:he|she|they|it)\s+"
+    r"|(?:the|a|an)\s+(?:\w+\s+){1,3})"
+    r"(?:said|says|added|told|asked|warned|argued|noted|insisted|wrote)\b"
+    r"|\s+(?:said|says|added)\s+(?:[A-Z]|the\b|a\b))")
 _CUE_SPEECH_AFTER_S = re.compile(
     r"\s+(?:said|says|say|told|tells|added|adds|asked|argued|noted|wrote|warned|insisted)\b")
 
@@ -89,9 +104,12 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     paragraph with a warning; apostrophes (China’s, don’t, ’90s) are not marks; single marks are
     quotes only outside double quotes (inside they are nested quotes, part of the content).
 
-    >>> quotes, warnings = scan_quotes('He said: “It’s over.” Then “no.')
-    >>> [(text[q["start"]:q["end"]], q["unbalanced"]) for q in quotes for text in ['He said: “It’s over.” Then “no.']]
+    >>> text = 'He said: “It’s over.” Then “no.'
+    >>> quotes, warnings = scan_quotes(text)
+    >>> [(text[q["start"]:q["end"]], q["unbalanced"]) for q in quotes]
     [('It’s over.', False), ('no.', True)]
+    >>> [w["code"] for w in warnings]
+    ['E110']
     """
     paras = _paragraphs(text)
     para_starts = [s for s, _ in paras]
@@ -109,8 +127,8 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         left_open = prev.isspace() or prev in _LEFT_BOUNDARY or prev in _QUOTE_CHARS
         right_open = nxt.isspace() or nxt in _RIGHT_BOUNDARY
         if ch in _OPEN_ONLY:
-            # sloppy “…“ : a “ glued to the end of a word closes
-            return True, ch == "\u201c" and not left_open and right_open
+            # sloppy “…“ and reversed »…«: an opening mark glued to the end of a word closes
+            return True, not left_open and right_open
         if ch in _CLOSE_ONLY:
             # reversed guillemets »…«
             return ch == "\u00bb" and left_open and not right_open, True
@@ -140,6 +158,13 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if stop is not None:
             end = min(end, stop)
         warnings.append({"code": "E110", "mark": text[open_pos], "pos": open_pos, "end": end})
+        # A forgotten closing mark before the attribution ("We've been burned before, Brandt
+        # said …"): the quote ends at that comma, and the attribution is read as usual.
+        m = _MISSING_CLOSE.search(text, open_pos + 1, end)
+        if m is not None:
+            emit(open_pos, -1, m.start(), continued=False, unbalanced=True)
+            quotes[-1]["vclose"] = m.start()
+            return
         emit(open_pos, -1, end, continued=False, unbalanced=True)
 
     open_pos: int | None = None
@@ -160,6 +185,15 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if open_pos is None:
             if can_open:
                 open_pos, open_ch, last_para, reopened = p, ch, pi, False
+            elif _ATTRIBUTION_AFTER.match(text, p + 1) and text[p - 1] in ",.?!":
+                # A missing opening mark ('They wanted our metals," a manager said.'): the
+                # quote runs from the start of its paragraph (or the previous quote's end).
+                start = paras[pi][0] if paras else 0
+                if quotes and quotes[-1]["end"] >= start:
+                    start = max(start, (quotes[-1]["close"] if quotes[-1]["close"] >= 0
+                                        else quotes[-1]["end"]) + 1)
+                warnings.append({"code": "E114", "mark": ch, "pos": p, "start": start})
+                emit(start - 1, p, p, continued=False, unbalanced=True)
             else:
                 warnings.append({"code": "E111", "mark": ch, "pos": p})
             continue
@@ -211,7 +245,36 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return quotes, warnings
 
 
-# --- extensions ------------------------------------------------------------------------------------
+# Words that make a commentary sentence about the parties even without a registry actor.
+_POLITY_RE = re.compile(r"\b(?:capitals?|governments?|administrations?|countr(?:y|ies)|sides?|"
+                        r"allies|partners?|those who|nations?|Europe|the West)\b")
+
+
+def _headline_end(text: str) -> int:
+    """End of a headline line at the top of the text (0 when there is none): a first
+    paragraph of at most 20 words that has no final punctuation or is in Title Case. Headlines
+    are not statements, and their words are never a speaker."""
+    first = text.split("\n", 1)[0]
+    if "\n" not in text or not first.strip() or _DATELINE.match(first) \
+            or first.rstrip().endswith("."):
+        return 0  # a dateline or a full sentence, not a headline
+    words = first.split()
+    if not words or len(words) > 20:
+        return 0
+    capitalized = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+    if not first.rstrip().endswith((".", "?", "!", '"', "\u201d", "'", "\u2019")) \
+            or capitalized >= 0.7 * len(words):
+        return len(first)
+    return 0
+
+
+# News datelines: "WASHINGTON, Oct. 8 (Pacific Wire) — ", "BEIJING, July 6 (Xinhua) -- ",
+# "AMES, Iowa — ". Not part of any statement, and never a speaker.
+_DATELINE = re.compile(
+    r"\s*(?:[A-Z][A-Z.'\-]+(?:[ /][A-Z][A-Z.'\-]+)*)(?:,[^\n\u2014\u2013]{0,60}?)?"
+    r"(?:\s*\([^)\n]{1,40}\))?\s*(?:\u2014|\u2013|--|-)\s*")
+
+# --- extensions ----------------------------------------------------------------------------------
 def install_extensions() -> None:
     """Install the Doc extensions of this stage once; safe to call any number of times."""
     for ext in (STATEMENTS_EXT, WARNINGS_EXT, META_EXT):
@@ -219,13 +282,14 @@ def install_extensions() -> None:
             Doc.set_extension(ext, default=None)
 
 
-# --- token helpers ---------------------------------------------------------------------------------
+# --- token helpers -------------------------------------------------------------------------------
 _PERSONAL = frozenset({"he", "she", "they", "it"})
 _SKIP_SUBJECTS = frozenset({"i", "we", "you", "me", "us", "one", "there", "this", "that",
                             "which", "what", "who", "these", "those", "everyone", "nobody"})
 _HUMAN_NOUNS = frozenset("""
 people critics supporters opponents sources source insiders observers person man woman men women
-spokesman spokeswoman spokesperson others some many most few side party team camp voices
+spokesman spokeswoman spokesperson others side party team camp voices member members someone
+somebody delegation delegate delegates
 """.split())
 _WH = frozenset({"whether", "why", "how", "what", "who", "whom", "when", "where", "if", "which"})
 _TITLE_VERBS = frozenset({"titled", "entitled", "headlined", "dubbed", "named", "hashtag",
@@ -239,19 +303,31 @@ principle principles framework vision concept project model
 _MODALS = frozenset({"would", "could", "might", "may", "should", "will", "can", "must"})
 _DECLINE = frozenset({"decline", "refuse", "fail"})
 _QUESTION_ASK = frozenset({"ask", "wonder", "question", "query"})
+# Verbs that take a quotation as their direct complement: 'He said "…"', 'She added "…"'.
+_QUOTE_VERBS = frozenset("""
+say add write tell ask declare state reply respond answer explain insist warn argue note tweet
+post put reiterate stress continue conclude joke quip snap retort exclaim shout
+""".split())
+_ANONYMITY = re.compile(r"\b(?:named|identified|anonymity|anonymous)\b", re.I)
 _PHRASAL_ACCUSE = frozenset({"lash", "hit", "fire", "rail"})
+_VERDICT_NOUNS = frozenset("verdict summary advice reaction message view response answer "
+                           "assessment take warning comment retort".split())
 
 
 def _is_cue(tok: Token) -> bool:
-    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in lex.CUE_LEMMAS \
-        and tok.dep_ not in ("amod", "compound")
+    if tok.pos_ not in ("VERB", "AUX") or tok.dep_ in ("amod", "compound"):
+        return False
+    lemma = tok.lemma_.lower()
+    if lemma == "put":  # "as one official put it"
+        return any(c.dep_ == "dobj" and c.lower_ in ("it", "this", "that") for c in tok.children)
+    return lemma in lex.CUE_LEMMAS
 
 
 def _subject(tok: Token, depth: int = 0) -> Token | None:
     """The syntactic subject of a verb, climbing conjunctions, participles and relative clauses
     ("X denied it and said …", "…, saying …", "X, who said …")."""
     for child in tok.children:
-        if child.dep_ in ("nsubj", "nsubjpass", "csubj"):
+        if child.dep_ in ("nsubj", "nsubjpass", "csubj") and child.pos_ != "PUNCT":
             if child.lower_ in ("who", "which", "that") and tok.dep_ == "relcl":
                 return tok.head
             return child
@@ -280,12 +356,24 @@ def _is_passive(tok: Token) -> bool:
     return any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children)
 
 
+def sentence_index(doc: Doc) -> tuple[list[int], list[tuple[int, int]]]:
+    """Sentence id of every token and (start, end) token bounds of every sentence, computed
+    once per Doc (``Token.sent`` re-scans the document on every call)."""
+    of = [0] * len(doc)
+    bounds = []
+    for k, sent in enumerate(doc.sents):
+        bounds.append((sent.start, sent.end))
+        for i in range(sent.start, sent.end):
+            of[i] = k
+    return of, bounds
+
+
 class _Ctx:
     """Per-Doc lookups shared by the extraction steps."""
 
-    def __init__(self, doc: Doc, quotes: list[dict[str, Any]]):
+    def __init__(self, doc: Doc, quotes: list[dict[str, Any]], text: str | None = None):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc.text if text is None else text
         self.quotes = quotes
         self.starts = [t.idx for t in doc]
         # quote id covering each token (content and marks), -1 outside quotes
@@ -296,12 +384,17 @@ class _Ctx:
             for i in range(a, b + 1):
                 self.quote_of[i] = qi
         self.ent_label = [t.ent_type_ for t in doc]
+        self.sent_of, self.sent_bounds = sentence_index(doc)
         rows = doc._.get("bg_entities") if Doc.has_extension("bg_entities") else None
         self.alias_spans = [(r["start_char"], r["end_char"]) for r in rows or []
                             if r.get("actor_id")]
 
     def tok_at(self, char: int) -> int:
         return max(0, bisect.bisect_right(self.starts, char) - 1)
+
+    def sent(self, tok: Token) -> tuple[int, int]:
+        """(start, end) token bounds of the sentence holding ``tok``."""
+        return self.sent_bounds[self.sent_of[tok.i]]
 
     def is_mark(self, tok: Token) -> bool:
         return all(ch in _QUOTE_CHARS for ch in tok.text)
@@ -312,7 +405,7 @@ class _Ctx:
         return tok.text in _SENT_END and self.quote_of[tok.i] == -1
 
 
-# --- mentions --------------------------------------------------------------------------------------
+# --- mentions ------------------------------------------------------------------------------------
 _MENTION_DROP = frozenset({"appos", "relcl", "acl", "punct", "advmod", "cc", "parataxis",
                            "conj", "prep", "npadvmod", "nummod_age"})
 _HEAD_KEEP_PREP = frozenset({"of", "at", "from", "with", "for", "in", "on", "to", "based"})
@@ -345,10 +438,16 @@ def _mention(ctx: _Ctx, head: Token) -> dict[str, Any]:
             keep.extend(t.i for t in sub if t.i <= hi_name)
             continue
         if child.dep_ in ("appos", "relcl", "acl") or (child.dep_ == "prep" and named):
-            if child.dep_ != "relcl" or child.i > head.i:
+            # a relative clause describes a person ("who heads the China program at CSIS");
+            # after a common noun it is usually about something else ("talks that …")
+            if child.dep_ != "relcl" or (named and child.i > head.i):
                 desc_parts.append(doc[sub[0].i:sub[-1].i + 1].text.strip(" ,"))
             continue
         if child.dep_ == "prep" and child.lower_ not in _HEAD_KEEP_PREP:
+            continue
+        if child.dep_ == "punct" and child.text == "-" and not child.whitespace_ \
+                and child.i > 0 and not doc[child.i - 1].whitespace_:
+            keep.append(child.i)  # "Park Ji-hoon", "Marie-Ève Tremblay"
             continue
         if child.dep_ in ("punct", "cc", "conj", "parataxis", "advmod", "npadvmod") \
                 and child.dep_ != "conj":
@@ -358,6 +457,16 @@ def _mention(ctx: _Ctx, head: Token) -> dict[str, Any]:
             keep.extend(t.i for t in sub)
             continue
         keep.extend(t.i for t in sub)
+    # a relative clause or appositive deeper inside ("a diplomat in the capital, who asked
+    # not to be named") ends the mention; it is descriptor material
+    for k in sorted(set(keep)):
+        tok = doc[k]
+        if k > head.i and tok.dep_ in ("relcl", "appos") and tok.head.i != head.i:
+            cut = tok.left_edge.i
+            if tok.dep_ == "appos" or named:
+                desc_parts.append(doc[cut:tok.right_edge.i + 1].text.strip(" ,"))
+            keep = [x for x in keep if x < cut]
+            break
     # contiguous around the head: stop at the first gap on either side
     keep_set = set(keep)
     lo = head.i
@@ -382,6 +491,17 @@ def _mention(ctx: _Ctx, head: Token) -> dict[str, Any]:
     return {"speaker_start": span.start_char, "speaker_end": span.end_char,
             "speaker_text": span.text, "speaker_i": head.i, "speaker_tok_start": lo,
             "speaker_tok_end": hi + 1, "speaker_desc": "; ".join(p for p in desc_parts if p)}
+
+
+def mention_for(doc: Doc, head: Token, alias_spans: list[tuple[int, int]] | None = None) \
+        -> dict[str, Any]:
+    """The speaker-mention dict of :func:`_mention` for any subject token (used by the
+    speaker stage for the subject of a previous sentence)."""
+    ctx = _Ctx.__new__(_Ctx)
+    ctx.doc, ctx.text, ctx.quotes = doc, doc.text, []
+    ctx.starts = [t.idx for t in doc]
+    ctx.alias_spans = alias_spans or []
+    return _mention(ctx, head)
 
 
 def _name_extent(ctx: _Ctx, head: Token) -> tuple[int, int]:
@@ -415,7 +535,7 @@ def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
     if low in _SKIP_SUBJECTS:
         return False
     if subj.pos_ == "PRON":
-        return low in _PERSONAL
+        return low in _PERSONAL or low in ("someone", "somebody", "others")
     if subj.dep_ == "csubj" or subj.pos_ in ("VERB", "AUX", "ADP", "SCONJ"):
         return False
     lemma_s = subj.lemma_.lower()
@@ -424,14 +544,18 @@ def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
     if subj.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or subj.pos_ == "PROPN":
         return True
     if lemma_s in lex.ROLE_WORDS or low in lex.ROLE_WORDS or lemma_s in lex.VOICE_NOUNS \
-            or low in _HUMAN_NOUNS or lemma_s in _HUMAN_NOUNS:
+            or low in _HUMAN_NOUNS or lemma_s in _HUMAN_NOUNS or lemma_s in lex.ORG_ROLE_WORDS:
         return True
-    if any(t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") for t in subj.subtree):
+    if any(t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")
+           for t in subj.doc[subj.left_edge.i:subj.i]):
         return lemma not in lex.WEAK_VERBS or lemma_s in lex.ROLE_WORDS
-    return lemma not in lex.WEAK_VERBS and subj.pos_ == "NOUN" and subj.tag_ == "NNS"
+    # other nouns only when agentive ("exporters", "a bourbon distiller"), not "practices"
+    return lemma not in lex.WEAK_VERBS and subj.pos_ == "NOUN" and low.endswith(
+        ("ers", "ors", "ists", "ians", "ants", "ents", "ives", "er", "or", "ist", "ian", "ant",
+         "ent", "ive"))
 
 
-# --- cue text --------------------------------------------------------------------------------------
+# --- cue text ------------------------------------------------------------------------------------
 def _cue_span(verb: Token, extra: list[Token] | None = None) -> tuple[int, int]:
     """Character span of the cue: the verb with its negation or modal ("did not say",
     "would blame"), passive auxiliary and particle ("lashed out", "called on")."""
@@ -451,13 +575,38 @@ def _cue_span(verb: Token, extra: list[Token] | None = None) -> tuple[int, int]:
         nxt = verb.i + 1
         doc = verb.doc
         while nxt < len(doc) and doc[nxt].lower_ in allowed and doc[nxt].dep_ in ("prt", "prep") \
-                and nxt - verb.i <= 2:
-            toks.append(doc[nxt])
+                and nxt - verb.i <= 2 and not any(
+                    c.ent_type_ in ("DATE", "TIME") for c in doc[nxt].children):
+            toks.append(doc[nxt])  # but not "insisted on Saturday"
             nxt += 1
+    if verb.lemma_ == "put":  # "as one official put it"
+        toks.extend(c for c in verb.children if c.dep_ == "dobj" and c.i == verb.i + 1)
     toks.extend(extra or [])
     start = min(t.idx for t in toks)
     end = max(t.idx + len(t.text) for t in toks)
     return start, end
+
+
+def _nothing_said(verb: Token) -> bool:
+    """A negated or hypothetical speech verb: "did not say", "can no longer claim", "could
+    argue". Future "will argue" is still reported speech."""
+    for c in verb.children:
+        if c.dep_ == "neg" or (c.dep_ == "advmod" and c.lower_ in ("never", "longer")):
+            return True
+        if c.dep_ == "aux" and c.lower_ in ("could", "might", "may", "would", "should", "can",
+                                            "ca", "must"):
+            return True
+    return False
+
+
+def _finite(verb: Token) -> bool:
+    if verb.dep_ in ("xcomp", "pcomp", "acl") or (verb.dep_ == "conj" and verb.head.dep_ in
+                                                   ("xcomp", "pcomp")):
+        return False
+    # "welcomed the deal", "has rejected the claims"; not the general present "China welcomes
+    # investment", which states a standing position in the outlet's narration
+    return verb.tag_ == "VBD" or any(c.dep_ == "aux" and c.lemma_ == "have"
+                                     for c in verb.children)
 
 
 def _negated_or_modal(verb: Token) -> bool:
@@ -465,17 +614,32 @@ def _negated_or_modal(verb: Token) -> bool:
                for c in verb.children)
 
 
-# --- content spans ---------------------------------------------------------------------------------
+# --- content spans -------------------------------------------------------------------------------
 _LEAD_DROP = frozenset({"that", ",", ":", ";", "\u2014", "\u2013", "-", "--"})
 _TRAIL_DROP = frozenset({".", ",", ";", ":", "\u2014", "\u2013", "-", "--", "and", "but"})
 
 
+def _that_is_determiner(tok: Token) -> bool:
+    """"expect [that trend] to accelerate" keeps "that"; "tell me [that] approvals are slow"
+    drops it (a determiner cannot precede a plural noun)."""
+    if tok.lower_ != "that" or tok.dep_ != "det":
+        return False
+    return tok.head.i == tok.i + 1 and tok.head.tag_ not in ("NNS", "NNPS")
+
+
 def _trim(doc: Doc, a: int, b: int) -> tuple[int, int] | None:
     """Trim a token range [a, b) of complementizer and punctuation; None when nothing is left."""
-    while a < b and (doc[a].lower_ in _LEAD_DROP or doc[a].is_space):
+    while a < b and ((doc[a].lower_ in _LEAD_DROP and not _that_is_determiner(doc[a]))
+                     or doc[a].is_space):
         a += 1
     while b > a and (doc[b - 1].lower_ in _TRAIL_DROP or doc[b - 1].is_space):
         b -= 1
+    # a closing mark of the previous paragraph's quote that the sentence splitter kept
+    while a < b and all(ch in _QUOTE_CHARS for ch in doc[a].text) and a + 1 < b \
+            and (doc[a + 1].is_space or doc[a].whitespace_):
+        a += 1
+        while a < b and doc[a].is_space:
+            a += 1
     if b <= a:
         return None
     return a, b
@@ -515,18 +679,33 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
         if rng is not None and dobj is None:
             rng = (rng[0] + 1, rng[1])  # "blamed on X": drop the preposition
         return rng, "accusation"
+    if lemma in ("express", "voice", "raise"):
+        if dobj is None or dobj.lemma_.lower() not in lex.EXPRESS_NOUNS:
+            return None, ""
+        inner = [c for c in dobj.children if c.dep_ in ("acl", "ccomp", "relcl")
+                 and c.i > dobj.i]
+        if inner:
+            return _union([_subtree_range(c) for c in inner]), "clause"
+        preps_of = [c for c in dobj.children if c.dep_ == "prep" and c.lower_ in ("over", "about",
+                                                                               "at", "for")]
+        if preps_of:
+            return (preps_of[0].i + 1, preps_of[0].right_edge.i + 1), "clause"
+        return None, ""
     if lemma == "tell":
         if ccomps:
             return _union([_subtree_range(c) for c in ccomps]), "clause"
         if xcomp is not None and dobj is not None:
             return (dobj.left_edge.i, xcomp.right_edge.i + 1), "clause"
-        return None, ""
+        # "told reporters on a telephone briefing that …": the parser hung the clause on the
+        # briefing
+        return _surface_that(ctx, verb, limit_tokens=14), "clause"
     if lemma in _QUESTION_ASK and ccomps:
         return _union([_subtree_range(c) for c in ccomps]), "question"
     if ccomps:
         ranges = [_subtree_range(c) for c in ccomps]
-        if dobj is not None and lemma in ("urge", "warn", "remind", "assure", "tell", "inform",
-                                          "notify", "caution", "advise"):
+        if dobj is not None and dobj.pos_ != "PRON" and lemma in (
+                "urge", "warn", "remind", "assure", "tell", "inform", "notify", "caution",
+                "advise"):
             ranges.append(_subtree_range(dobj))
         rng = _union(ranges)
         if rng[0] < verb.i < rng[1]:
@@ -551,34 +730,47 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
         if rng is not None:
             # "lashed out at [Washington for …]": an accusation with a particle
             return rng, ("accusation" if lemma in _PHRASAL_ACCUSE else "clause")
-    if xcomp is not None and xcomp.i > verb.i and lemma not in ("say", "tell"):
+    if xcomp is not None and xcomp.i > verb.i and lemma in lex.XCOMP_VERBS and (
+            dobj is not None or lemma not in lex.XCOMP_NEEDS_OBJECT):
         start = dobj.left_edge.i if dobj is not None and dobj.i < xcomp.i else xcomp.left_edge.i
         return (start, xcomp.right_edge.i + 1), "clause"
     if dobj is not None and dobj.i > verb.i and (lemma in lex.OBJECT_VERBS or oprd):
         ranges = [_subtree_range(dobj)] + [_subtree_range(o) for o in oprd] + \
-                 [_subtree_range(p) for p in preps if p.lower_ == "as" and p.i > dobj.i]
+                 [_subtree_range(p) for p in preps if p.lower_ in ("as", "for", "over")
+                  and p.i > dobj.i]
         return _union(ranges), ("question" if lemma in _QUESTION_ASK else "object")
     surface = _surface_that(ctx, verb)
     if surface is not None:
         return surface, "clause"
     # inverted reported speech: "China will retaliate, the ministry said."
     head = verb.head
+    doc = ctx.doc
+    if verb.dep_ in ("parataxis", "ccomp", "advcl") and head.pos_ in ("VERB", "AUX") \
+            and lemma in lex.INVERTED_VERBS:
+        subj = _subject(verb)
+        if subj is not None and subj.i < verb.i and subj.left_edge.i > head.left_edge.i \
+                and doc[subj.left_edge.i - 1].text == "," and verb.right_edge.i < head.right_edge.i:
+            # parenthetical: "The duties, the ministry said, were a response to …"
+            return (head.left_edge.i, head.right_edge.i + 1), "parenthetical"
     if verb.dep_ in ("parataxis", "ccomp", "advcl", "conj") and head.i < verb.i \
-            and head.pos_ in ("VERB", "AUX"):
+            and head.pos_ in ("VERB", "AUX") and lemma in lex.INVERTED_VERBS:
         subj = _subject(verb)
         left = min(verb.left_edge.i, subj.left_edge.i if subj is not None else verb.i)
         start = head.left_edge.i
-        if start < left:
+        # the attribution is set off by a comma and closes the sentence
+        if start < left and doc[left - 1].text == "," and not any(
+                t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass")
+                for t in doc[verb.i + 1:ctx.sent(verb)[1]]):
             return (start, left), "inverted"
     return None, ""
 
 
-def _surface_that(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
+def _surface_that(ctx: _Ctx, verb: Token, limit_tokens: int = 10) -> tuple[int, int] | None:
     """Fallback when a quotation mark mid-sentence broke the parse: "said in an editorial
     that [X]" — the clause after a nearby "that", up to the end of the sentence."""
     doc = ctx.doc
     i = verb.i + 1
-    limit = min(len(doc), verb.i + 10)
+    limit = min(len(doc), verb.i + limit_tokens)
     while i < limit:
         tok = doc[i]
         if tok.lower_ == "that" and i + 1 < len(doc) and not ctx.is_boundary(doc[i + 1]):
@@ -586,13 +778,14 @@ def _surface_that(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
             while end < len(doc) and not ctx.is_boundary(doc[end]):
                 end += 1
             return i + 1, end
-        if tok.pos_ in ("VERB", "AUX") or ctx.is_boundary(tok) or ctx.is_mark(tok):
+        if tok.pos_ in ("VERB", "AUX") or ctx.is_boundary(tok) or ctx.is_mark(tok) \
+                or tok.text in (",", ";"):
             return None
         i += 1
     return None
 
 
-# --- the extractor ---------------------------------------------------------------------------------
+# --- the extractor -------------------------------------------------------------------------------
 class _Extraction:
     """All statements of one Doc. Kept as a class so the steps share their lookups."""
 
@@ -600,13 +793,21 @@ class _Extraction:
         self.doc = doc
         self.author_statements = author_statements
         self.side_codes = side_codes
-        quotes, self.warnings = scan_quotes(doc.text)
-        self.ctx = _Ctx(doc, quotes)
+        text = doc.text  # Doc.text is rebuilt on every access: read it once
+        quotes, self.warnings = scan_quotes(text)
+        self.ctx = _Ctx(doc, quotes, text)
         self.quotes = quotes
         self.used_cues: set[int] = set()
         self.full_quote: set[int] = set()  # quote ids that are direct statements
         self.fragments: list[int] = []
         self.titles: set[int] = set()
+        self.cue_sents: set[int] = set()  # sentences (start token) holding reported speech
+        self.headline_end = _headline_end(text)
+        m = _DATELINE.match(text, self.headline_end)
+        self.dateline_end = m.end() if m else 0
+        # Wire copy reports; it rarely speaks in its own voice. Opinion, state-media,
+        # think-tank and government texts do (verdicts, demands, rhetorical questions).
+        self.is_wire = bool(m)
 
     # -- direct quotes ---------------------------------------------------------------------------
     def _head_tokens(self, qi: int) -> tuple[list[Token], int]:
@@ -623,6 +824,12 @@ class _Extraction:
                 prev_quote = ctx.quote_of[i]
                 break
             if ctx.is_boundary(tok):
+                # "As one executive told me:\n\n“…”": a colon ending the paragraph before
+                if not any(not t.is_space for t in out) and tok.is_space and i > 0 \
+                        and doc[i - 1].text == ":":
+                    out.append(tok)
+                    i -= 1
+                    continue
                 break
             out.append(tok)
             i -= 1
@@ -632,12 +839,12 @@ class _Extraction:
     def _tail_tokens(self, qi: int) -> tuple[list[Token], int]:
         ctx, doc = self.ctx, self.doc
         q = self.quotes[qi]
-        if q["close"] < 0:
+        if q["close"] < 0 and "vclose" not in q:
             return [], -1
-        if doc.text[q["start"]:q["end"]].rstrip("\"'\u201d\u2019 ").endswith((".", "\u2026")):
+        if ctx.text[q["start"]:q["end"]].rstrip("\"'\u201d\u2019 ").endswith((".", "\u2026")):
             # a period inside the closing mark ends the sentence (attribution takes a comma)
             return [], -1
-        i = ctx.tok_at(q["close"]) + 1
+        i = ctx.tok_at(q["close"]) + 1 if q["close"] >= 0 else ctx.tok_at(q["vclose"])
         # a token may hold the mark and more ('".' is rare but happens): skip marks
         out: list[Token] = []
         next_quote = -1
@@ -696,13 +903,12 @@ class _Extraction:
                 sub = {t.i for t in subj.subtree}
                 ok = all(b.i in sub or b.is_punct or b.pos_ in ("ADV", "PART")
                          or b.dep_ in ("advmod", "aux", "neg", "npadvmod") for b in before)
+                if ok and any(c.dep_ == "ccomp" and c.i > tok.i and not self.ctx.is_mark(c)
+                              for c in tok.children) and before and before[0].is_title:
+                    return "content", None, None, None  # '…?" She said prices had fallen.'
                 if ok:
                     return "attribution", tok, subj, None
                 return "content", None, None, None
-            if tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("ROOT", "ccomp", "conj") \
-                    and not k == 0:
-                # another main verb before any cue: the quote is part of a longer sentence
-                pass
         return "content", None, None, None
 
     def _dash(self, toks: list[Token], dash: Token) -> tuple[str, Token | None, Token | None,
@@ -728,7 +934,13 @@ class _Extraction:
             return "empty", None, None
         last = toks[-1]
         colon = last.text == ":"
-        for k in range(len(toks) - 1, -1, -1):
+        if last.text in _DASHES and len(toks) > 2:
+            # "Wendell Ostby was blunt — “…”": the subject of the clause before the dash
+            return self._dash_head(toks[:-1])
+        order = list(range(len(toks) - 1, -1, -1))
+        # the clause's own cue first ("Marsh asked the question her neighbours are asking:")
+        order.sort(key=lambda k: (toks[k].dep_ != "ROOT", -k))
+        for k in order:
             tok = toks[k]
             if _is_cue(tok) and tok.tag_ != "VBG" or (_is_cue(tok) and colon):
                 between = toks[k + 1:]
@@ -736,7 +948,8 @@ class _Extraction:
                         b.pos_ in ("VERB", "AUX") and b.dep_ not in ("aux", "auxpass")
                         for b in between):
                     break
-                ends_ok = colon or last.text in (",", "that") or last.i == tok.i or (
+                ends_ok = colon or last.text in (",", "that") or (
+                    last.i == tok.i and tok.lemma_.lower() in _QUOTE_VERBS) or (
                     last.dep_ in ("dobj", "dative", "prt") and last.head.i == tok.i) or (
                     tok.lemma_ == "tell" and last.lower_ in lex.HEARER_WORDS)
                 if not ends_ok:
@@ -761,11 +974,28 @@ class _Extraction:
             return "colon", None, None
         return "content", None, None
 
+    def _dash_head(self, toks: list[Token]) -> tuple[str, Token | None, Token | None]:
+        """The speaker of "X was blunt — “…”", "X offered a sharper verdict — “…”"."""
+        ids = {t.i for t in toks}
+        # the clause's own verb: its head lies outside the clause (the parser often hangs it
+        # on the quoted verb) or it is the root
+        root = next((t for t in toks if t.pos_ in ("VERB", "AUX")
+                     and (t.dep_ == "ROOT" or t.head.i not in ids)), None)
+        if root is None:
+            return "content", None, None
+        subj = _subject(root)
+        if subj is not None and subj.lemma_.lower() in _VERDICT_NOUNS:
+            # "Fraser's summary was …", "Gu's advice to Brussels —": the possessor speaks
+            subj = next((c for c in subj.children if c.dep_ == "poss"), subj)
+        if subj is None or not _speaker_ok(self.ctx, subj, "say"):
+            return "content", None, None
+        return "dash", root, subj
+
     def _is_title(self, qi: int, head: list[Token], tail: list[Token]) -> bool:
         """Titles of works and names of programmes are not statements: "the documentary
         “American Factory”", "the “Made in China 2025” plan", a Title Case name."""
         q = self.quotes[qi]
-        content = self.doc.text[q["start"]:q["end"]]
+        content = self.ctx.text[q["start"]:q["end"]]
         words = content.split()
         if head:
             last = head[-1]
@@ -788,29 +1018,40 @@ class _Extraction:
     def direct_quotes(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         info: dict[int, dict[str, Any]] = {}
+        tails: dict[int, tuple[str, int]] = {}
         for qi, q in enumerate(self.quotes):
+            if q["start"] < self.headline_end:
+                self.titles.add(qi)  # a quote in a headline is not a statement
+                continue
             head, prev_q = self._head_tokens(qi)
             tail, next_q = self._tail_tokens(qi)
             if q["close"] >= 0 and not tail and next_q == -1:
                 tail = self._dash_line_after(q)
             h_kind, h_cue, h_subj = self._head_attribution(head)
             t_kind, t_cue, t_subj, t_span = self._tail_attribution(tail)
-            if t_kind == "content" and self.doc.text[q["start"]:q["end"]].rstrip(
+            tails[qi] = (t_kind, next_q)
+            if h_kind == "content" and prev_q in info and tails.get(prev_q) == (
+                    "attribution", qi) and head and head[-1].text == ",":
+                # "…," said X, chief executive of Y, a maker based in Z, "…": the second half
+                h_kind, h_cue, h_subj = "attribution", info[prev_q]["cue"], info[prev_q]["subj"]
+            if t_kind == "content" and self.ctx.text[q["start"]:q["end"]].rstrip(
                     "\"'\u201d\u2019 ").endswith(("?", "!")) and tail[0].is_title:
                 t_kind = "empty"  # "…?" New sentence.
             if self._is_title(qi, head, tail):
                 self.titles.add(qi)
                 continue
-            full = h_kind in ("empty", "attribution", "colon") and \
+            full = h_kind in ("empty", "attribution", "colon", "dash") and \
                 t_kind in ("empty", "attribution", "dash", "according", "participial")
             if h_kind == "empty" and t_kind in ("empty", "participial") and q["single"] \
-                    and len(self.doc.text[q["start"]:q["end"]].split()) < 4:
+                    and len(self.ctx.text[q["start"]:q["end"]].split()) < 4:
                 full = False  # a short ‘word’ alone is a scare quote, not speech
             if not full:
                 self.fragments.append(qi)
                 continue
             if t_kind in ("attribution", "dash", "according"):
                 cue, subj, how = t_cue, t_subj, t_kind
+            elif h_kind == "dash":
+                cue, subj, how = h_cue, h_subj, "dash_head"
             elif h_kind in ("attribution", "colon"):
                 cue, subj, how = h_cue, h_subj, h_kind
             else:
@@ -853,21 +1094,23 @@ class _Extraction:
         return []
 
     def _direct_statement(self, qi: int, q: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
-        text = self.doc.text
+        text = self.ctx.text
         content = text[q["start"]:q["end"]]
         cue: Token | None = d["cue"]
         how = d["how"]
         warnings = ""
         if q["unbalanced"]:
             construction = "quote_unbalanced"
-            warnings = f"E110: unclosed quotation mark at char {q['open']}"
+            warnings = (f"E114: closing quotation mark at char {q['close']} has no opening mark"
+                        if q["close"] >= 0 else
+                        f"E110: unclosed quotation mark at char {q['open']}")
         elif q["continued"]:
             construction = "quote_paragraph_continuation"
         elif how == "split" or d.get("split"):
             construction = "quote_split"
         elif content.rstrip("\"'\u201d\u2019 ").endswith("?"):
             construction = "rhetorical_question"
-        elif how == "dash":
+        elif how in ("dash", "dash_head"):
             construction = "quote_dash"
         elif how == "colon":
             construction = "quote_colon"
@@ -879,6 +1122,17 @@ class _Extraction:
             dash = cue
             cue_text, cue_start, cue_end = dash.text, dash.idx, dash.idx + len(dash.text)
             self.used_cues.add(dash.i)
+        elif how == "dash_head":
+            # the predicate before the dash: "was blunt", "disagreed", "verdict"
+            pred = [c for c in cue.children if c.dep_ in ("acomp", "dobj", "attr", "prt")
+                    and c.i > cue.i]
+            toks = [cue] + [c for c in cue.children if c.dep_ == "neg" and c.i < cue.i]
+            if pred:
+                toks.append(pred[0])
+            cue_start = min(t.idx for t in toks)
+            cue_end = max(t.idx + len(t.text) for t in toks)
+            cue_text = text[cue_start:cue_end]
+            self.used_cues.add(cue.i)
         elif how == "according":
             cue_start, cue_end = d["t_span"]
             cue_text = text[cue_start:cue_end]
@@ -892,7 +1146,7 @@ class _Extraction:
             cue_text = text[cue_start:cue_end]
             self.used_cues.add(cue.i)
         else:
-            cue_text, cue_start, cue_end = ("—" if False else None), None, None
+            cue_text, cue_start, cue_end = None, None, None
             if how == "colon":
                 colon_tok = self.doc[self.ctx.tok_at(q["open"]) - 1]
                 if colon_tok.text == ":":
@@ -913,7 +1167,7 @@ class _Extraction:
             qi = ctx.quote_of[tok.i]
             if qi != -1 and qi in self.full_quote:
                 continue  # the words of a direct quote belong to its speaker
-            if tok.i in self.used_cues:
+            if tok.i in self.used_cues or tok.idx < self.headline_end:
                 continue
             if tok.lower_ == "according" and tok.i + 1 < len(doc) \
                     and doc[tok.i + 1].lower_ == "to":
@@ -924,6 +1178,7 @@ class _Extraction:
                 cand = None
             if cand is not None:
                 cands.append(cand)
+                self.cue_sents.add(self.ctx.sent(tok)[0])
         return self._prune(cands)
 
     def _according(self, tok: Token) -> dict[str, Any] | None:
@@ -943,14 +1198,31 @@ class _Extraction:
             for c in pobj.children:
                 if c.dep_ in ("poss", "compound") and c.pos_ == "PROPN":
                     issuer = issuer or c
-            if issuer is not None:
+                if c.dep_ == "acl" and issuer is None:  # "a fact sheet released by X"
+                    issuer = _agent(c)
+            if issuer is not None and issuer.pos_ == "PRON" or any(
+                    c.dep_ == "poss" and c.pos_ == "PRON" for c in pobj.children):
+                speaker = None  # "according to their letter": the previous speaker's
+            elif issuer is not None:
                 speaker = issuer
-            elif pobj.lower_ in lex.DATA_HEADS or pobj.lemma_.lower() in lex.DATA_HEADS:
-                return None
+            if pobj.lower_ in lex.DATA_HEADS or pobj.lemma_.lower() in lex.DATA_HEADS:
+                if not any(p.dep_ == "prep" and p.lower_ in ("from", "by")
+                           for p in pobj.children):
+                    return None  # "according to US Census Bureau figures": data, not speech
+            elif any(_is_cue(t) and _subject(t) is not None
+                     for t in doc[slice(*self.ctx.sent(tok))] if t.i != tok.i):
+                return None  # "X said …, according to a statement": X's statement already
         phrase_lo = tok.i
         phrase_hi = to.right_edge.i + 1
-        sent = tok.sent
-        s_lo, s_hi = sent.start, sent.end
+        s_lo, s_hi = self.ctx.sent(tok)
+        for k in range(tok.i - 1, s_lo - 1, -1):
+            if doc[k].is_space and "\n" in doc[k].text:
+                s_lo = k + 1
+                break
+        for k in range(tok.i + 1, s_hi):
+            if doc[k].is_space and "\n" in doc[k].text:
+                s_hi = k
+                break
         left = _trim(doc, s_lo, phrase_lo)
         right = _trim(doc, phrase_hi, s_hi)
         if left is None and right is None:
@@ -959,15 +1231,20 @@ class _Extraction:
             rng = right
         elif right is None:
             rng = left
+        elif any(t.pos_ in ("VERB", "AUX") for t in doc[left[0]:left[1]]):
+            rng = left  # "X happened, according to Y, a step that …": the clause before
         else:
             rng = _trim(doc, s_lo, s_hi)
+        if self.dateline_end and doc[rng[0]].idx < self.dateline_end:
+            rng = _trim(doc, self.ctx.tok_at(self.dateline_end), rng[1]) or rng
         start_char = doc[rng[0]].idx
         end_char = doc[rng[1] - 1].idx + len(doc[rng[1] - 1].text)
         stmt = {"kind": "indirect", "construction": "according_to",
-                "cue": doc.text[tok.idx:to.idx + len(to.text)], "cue_start": tok.idx,
+                "cue": self.ctx.text[tok.idx:to.idx + len(to.text)], "cue_start": tok.idx,
                 "cue_end": to.idx + len(to.text), "start": start_char, "end": end_char,
-                "inherit": False, "warnings": "", "cue_i": tok.i, "tok_range": list(rng)}
-        stmt.update(_mention(self.ctx, speaker))
+                "inherit": speaker is None, "warnings": "", "cue_i": tok.i,
+                "tok_range": list(rng)}
+        stmt.update(_mention(self.ctx, speaker) if speaker is not None else _no_mention())
         return stmt
 
     def _reported_cue(self, verb: Token) -> dict[str, Any] | None:
@@ -983,6 +1260,8 @@ class _Extraction:
                 return None
         if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in _DECLINE:
             return None  # "declined to say"
+        if lemma == "blame" and verb.dep_ == "xcomp" and verb.head.lemma_ == "be":
+            return None  # "Congress is to blame": a judgement, not someone's accusation
         if verb.dep_ in ("amod", "acl") and verb.tag_ == "VBN":
             return None  # "the so-called", "the alleged theft"
         construction = "said_that"
@@ -1010,39 +1289,96 @@ class _Extraction:
             extra_cue = [head]
         else:
             subj = _subject(verb)
+            if verb.dep_ == "acl" and subj is not None and subj.lemma_.lower() in lex.VOICE_NOUNS \
+                    and subj.dep_ == "dobj" and subj.head.pos_ == "VERB":
+                # "X issued statements on Tuesday, urging …": X urged
+                subj = _subject(subj.head) or subj
             if verb.tag_ == "VBG" and verb.dep_ in ("advcl", "xcomp", "conj", "dep", "acl",
                                                     "pcomp", "npadvmod") \
                     and not any(c.dep_ in ("nsubj", "nsubjpass") for c in children):
                 construction = "participial"
+                k = verb.i - 1
+                while k >= 0 and doc[k].pos_ == "ADV":
+                    k -= 1
+                if verb.dep_ != "acl" and not (k >= 0 and doc[k].text in (",", ";", "\u2014")) \
+                        and not _is_cue(verb.head):
+                    return None  # "spent years promising to …": narration, not speech
+        needs_outer = False
         if not _speaker_ok(self.ctx, subj, lemma):
+            # "X warned that A, arguing …" / "X said A, and blamed …": the parser hung the
+            # second cue inside A, so its subject is A's; _prune gives it X if it is nested
+            coordinated = verb.i > 0 and doc[verb.i - 1].lower_ == "and" and verb.tag_ == "VBD" \
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in children)
+            if construction != "participial" and not coordinated:
+                return None
+            needs_outer, subj = True, None
+        if subj is not None and any(c.lower_ in ("neither", "no", "nobody", "none")
+                                    for c in subj.children if c.dep_ in ("det", "preconj")):
+            return None  # "Neither Dutch nor Japanese officials have said …"
+        if subj is not None and subj.idx < self.headline_end:
             return None
+        if self.dateline_end and subj is not None and subj.idx < self.dateline_end:
+            subj = self._after_dateline(verb)
+            if subj is None:
+                return None
         rng, comp = _content_range(self.ctx, verb, lemma)
         if rng is None:
             return None
-        if _negated_or_modal(verb) and comp in ("question", "") and lemma in lex.SAY_VERBS:
-            return None  # "did not say whether …": nothing was said
-        if comp == "clause" and lemma in ("say", "tell"):
-            first = doc[rng[0]]
-            if first.lower_ in ("whether", "when", "how", "if") and _negated_or_modal(verb):
+        if lemma in lex.COGNITION_VERBS and lemma not in lex.SAY_VERBS:
+            # a belief is a statement only when voiced by someone, about a proposition
+            if comp != "clause" or subj is None or subj.pos_ == "PRON" \
+                    or not _speaker_ok(self.ctx, subj, "indicate") or rng[1] - rng[0] < 3 \
+                    or not any(t.pos_ in ("VERB", "AUX") for t in doc[rng[0]:rng[1]]):
                 return None
+        # "…, according to a statement": the content stops before the other attribution
+        for k in range(rng[0] + 1, rng[1] - 1):
+            if doc[k].lower_ == "according" and doc[k + 1].lower_ == "to" \
+                    and doc[k - 1].text == ",":
+                rng = (rng[0], k - 1)
+                break
+        if lemma not in lex.ACCUSE_VERBS and _nothing_said(verb):
+            return None  # "did not say whether …", "can no longer claim …": nothing was said
+        if lemma not in lex.ACCUSE_VERBS and any(c.dep_ == "mark" and c.lower_ in (
+                "if", "unless") for c in children):
+            return None  # "if Washington believes it can …": a supposition, not a statement
+        if verb.dep_ == "relcl" and comp != "clause":
+            return None  # "which has long criticized X": background, not a statement here
+        if comp == "object" and construction != "participial" and not _finite(verb):
+            return None  # "will continue to … welcome investment": an intention, not speech
+        if comp in ("object", "accusation") and doc[rng[0]].tag_ in ("WDT", "WP") \
+                and rng[1] - rng[0] == 1:
+            return None  # "which Beijing continues to denounce"
+        if comp == "clause" and lemma in ("say", "tell", "comment", "confirm", "disclose"):
+            first = doc[rng[0]]
+            if first.lower_ in ("whether", "if") or (first.lower_ in ("when", "how")
+                                                    and _negated_or_modal(verb)):
+                return None  # "have said publicly whether …": nothing was said
         rng = _trim(doc, *rng)
         if rng is None:
             return None
         a, b = rng
+        if lemma in ("ask", "request") and _ANONYMITY.search(doc[a:b].text):
+            return None  # "who asked not to be named": a condition, not a statement
+        if lemma == "tell" and any(c.lower_ == "you" and c.dep_ in ("dative", "dobj")
+                                   for c in children):
+            return None  # "each side will tell you …": generic
         if construction != "passive":
             if comp == "accusation":
                 construction = "participial" if construction == "participial" \
                     else "verb_of_accusation"
-            elif comp == "question" and (doc[a].lower_ in _WH or doc.text[
+            elif comp == "question" and (doc[a].lower_ in _WH or self.ctx.text[
                     doc[b - 1].idx:].startswith("?") or doc[b - 1].text == "?"):
                 construction = "rhetorical_question" if construction != "participial" \
                     else "participial"
-            elif lemma == "tell" and construction != "participial":
+            elif lemma == "tell" and construction != "participial" and any(
+                    c.dep_ in ("dobj", "dative") and c.i > verb.i for c in children):
                 construction = "told_reporters"
         hearers = []
         if lemma == "tell":
             hearers = [c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i
                        and c.lower_ in lex.HEARER_WORDS]
+        if lemma in ("express", "voice", "raise"):
+            extra_cue = extra_cue + [c for c in children if c.dep_ == "dobj"]
         cue_start, cue_end = _cue_span(verb, extra_cue + hearers)
         if construction == "participial":
             # participial cues keep their own span only: "saying"
@@ -1050,17 +1386,61 @@ class _Extraction:
         start_char = doc[a].idx
         end_char = doc[b - 1].idx + len(doc[b - 1].text)
         stmt = {"kind": "indirect", "construction": construction,
-                "cue": doc.text[cue_start:cue_end], "cue_start": cue_start, "cue_end": cue_end,
+                "cue": self.ctx.text[cue_start:cue_end], "cue_start": cue_start, "cue_end": cue_end,
                 "start": start_char, "end": end_char, "inherit": False, "warnings": "",
                 "cue_i": verb.i, "tok_range": [a, b], "comp": comp,
-                "cue_head": verb.head.i}
-        stmt.update(_mention(self.ctx, subj))
+                "cue_head": verb.head.i, "needs_outer": needs_outer}
+        stmt.update(_mention(self.ctx, subj) if subj is not None else _no_mention())
         return stmt
 
     def _prune(self, cands: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Drop reported speech nested inside another statement's content ("X said Y accused
         Z": one statement by X), and a bare "condemned the move" whose participial sibling
         ("…, saying …") carries the content."""
+        doc = self.doc
+        for c in cands:
+            if c["construction"] != "participial":
+                continue
+            k = c["cue_i"] - 1
+            while k >= 0 and doc[k].pos_ == "ADV":
+                k -= 1
+            if k < 0 or doc[k].text != ",":
+                continue
+            for o in cands:
+                a, b = o["tok_range"]
+                if o is not c and a <= c["cue_i"] < b and o["cue_i"] < a:
+                    # "X warned that A, arguing that B": B is X's too, and A stops at the comma
+                    cut = _trim(doc, a, k)
+                    if cut is None:
+                        continue
+                    o["tok_range"] = list(cut)
+                    o["end"] = doc[cut[1] - 1].idx + len(doc[cut[1] - 1].text)
+                    for key in ("speaker_start", "speaker_end", "speaker_text", "speaker_i",
+                                "speaker_tok_start", "speaker_tok_end", "speaker_desc"):
+                        c[key] = o[key]
+                    c["needs_outer"] = False
+        for c in cands:
+            verb = doc[c["cue_i"]]
+            if c["construction"] == "participial" or any(
+                    ch.dep_ in ("nsubj", "nsubjpass") for ch in verb.children):
+                continue
+            if verb.i < 2 or doc[verb.i - 1].lower_ != "and" or verb.tag_ != "VBD":
+                continue
+            for o in cands:
+                a, b = o["tok_range"]
+                if o is not c and a <= c["cue_i"] < b and o["cue_i"] < a \
+                        and doc[o["cue_i"]].tag_ == "VBD":
+                    # "X said A, and blamed Y for B": the parser put "blamed" inside A
+                    cut = _trim(doc, a, verb.i - 1)
+                    if cut is None:
+                        continue
+                    o["tok_range"] = list(cut)
+                    o["end"] = doc[cut[1] - 1].idx + len(doc[cut[1] - 1].text)
+                    for key in ("speaker_start", "speaker_end", "speaker_text", "speaker_i",
+                                "speaker_tok_start", "speaker_tok_end", "speaker_desc"):
+                        c[key] = o[key]
+                    c["needs_outer"] = False
+        cands = [c for c in cands if not c.get("needs_outer")]
         keep = []
         for c in cands:
             nested = False
@@ -1070,26 +1450,36 @@ class _Extraction:
                 a, b = o["tok_range"]
                 if a <= c["cue_i"] < b and not (c["tok_range"][0] <= o["cue_i"]
                                                 < c["tok_range"][1]):
-                    nested = True
+                    nested = not self._own_speaker(c)
                     break
             if nested:
                 continue
-            if c.get("comp") == "accusation" and c["construction"] == "verb_of_accusation" \
-                    and not any(self.doc[c["cue_i"]].children) is False:
+            if c.get("comp") in ("accusation", "object"):
                 verb = self.doc[c["cue_i"]]
-                has_prep = any(ch.dep_ == "prep" and ch.lower_ in ("of", "for", "over", "on")
-                               for ch in verb.children)
+                has_prep = c["comp"] == "accusation" and any(
+                    ch.dep_ == "prep" and ch.lower_ in ("of", "for", "over", "on")
+                    for ch in verb.children)
                 if not has_prep and any(o["construction"] == "participial"
                                         and o.get("cue_head") == verb.i for o in cands):
                     continue
-            # a direct quote's own words reported again (the quote is the content)
             keep.append(c)
         return keep
+
+    def _own_speaker(self, c: dict[str, Any]) -> bool:
+        """A reported clause inside a reported clause is a statement of its own when it names
+        its own speaker and a hearer: "X said [officials had assured him that …]"."""
+        i = c.get("speaker_i", -1)
+        if i is None or i < 0 or c["construction"] == "participial":
+            return False
+        subj = self.doc[i]
+        verb = self.doc[c["cue_i"]]
+        hearer = any(ch.dep_ in ("dobj", "dative") and ch.pos_ == "PRON" for ch in verb.children)
+        return subj.pos_ in ("NOUN", "PROPN") and hearer and c.get("comp") == "clause"
 
     # -- merge fragments ---------------------------------------------------------------------------
     def merge(self, direct: list[dict[str, Any]], reported: list[dict[str, Any]]) \
             -> list[dict[str, Any]]:
-        text = self.doc.text
+        text = self.ctx.text
         out = list(direct)
         direct_spans = [(s["start"], s["end"], s) for s in direct]
         for r in reported:
@@ -1139,28 +1529,65 @@ class _Extraction:
         for q in self.quotes:
             taken.append((q["open"], q["close"] + 1 if q["close"] >= 0 else q["end"]))
         out = []
-        for sent in doc.sents:
+        text = ctx.text
+        for lo, hi in ctx.sent_bounds:
+            sent = doc[lo:hi]
             s, e = sent.start_char, sent.end_char
-            body = sent.text.strip()
-            if len(sent) < 6 or body.endswith((":", "?")) or not body:
+            for cut in (self.headline_end, self.dateline_end):
+                if cut and s < cut < e:  # the sentence splitter kept the headline or dateline
+                    s = cut
+            while s < e and text[s].isspace():
+                s += 1
+            body = text[s:e].strip()
+            if e <= self.headline_end or len(body.split()) < 6 or body.endswith(":"):
                 continue
             if any(a < e and s < b for a, b in taken):
                 continue
-            if not lex.AUTHOR_BLAME_RE.search(sent.text):
+            question = body.endswith("?")
+            blame = [m for m in lex.AUTHOR_BLAME_RE.finditer(body)
+                     if not self._reported_word(s + m.start())]
+            if question and self.is_wire:
+                continue  # wire copy asks no rhetorical questions of its own
+            if not (blame or question or lex.AUTHOR_STANCE_RE.search(body)):
                 continue
-            if not any(s <= a < e for a, _ in mentions):
-                continue
-            if any(_is_cue(t) and _subject(t) is not None and t.tag_ != "VBN" for t in sent):
-                continue  # reported speech we could not delimit: not the outlet's voice
+            if not any(s <= a < e for a, _ in mentions) and (
+                    self.is_wire or not _POLITY_RE.search(body)):
+                continue  # about no actor or side ("Both capitals …" counts in commentary)
+            if lo in self.cue_sents or any(
+                    _is_cue(t) and any(c.dep_ == "nsubj" and _speaker_ok(ctx, c, "say")
+                                       for c in t.children) for t in sent if t.idx >= s):
+                continue  # reported speech (even if pruned): not the outlet's voice
             if not any(t.pos_ in ("VERB", "AUX") for t in sent):
                 continue
-            lead = len(sent.text) - len(sent.text.lstrip())
-            start = s + lead
-            end = start + len(body)
-            out.append({"kind": "author", "construction": "author", "cue": None,
-                        "cue_start": None, "cue_end": None, "start": start, "end": end,
-                        "inherit": False, "warnings": "", **_no_mention()})
+            out.append({"kind": "author",
+                        "construction": "rhetorical_question" if question else "author",
+                        "cue": None, "cue_start": None, "cue_end": None, "start": s,
+                        "end": s + len(body), "inherit": False, "warnings": "",
+                        **_no_mention()})
         return out
+
+    def _after_dateline(self, verb: Token) -> Token | None:
+        """The subject of a lede verb when the parser took the dateline for it ("WASHINGTON,
+        Oct. 8 (Wire) — The administration on Friday announced …")."""
+        doc = self.doc
+        i = self.ctx.tok_at(self.dateline_end)
+        while i < verb.i and doc[i].pos_ not in ("NOUN", "PROPN"):
+            i += 1
+        if i >= verb.i:
+            return None
+        head = doc[i]
+        while head.head.i != head.i and head.head.i < verb.i and head.dep_ in (
+                "compound", "amod", "det", "poss", "nmod") and head.head.pos_ in ("NOUN", "PROPN"):
+            head = head.head
+        return head
+
+    def _reported_word(self, char: int) -> bool:
+        """Whether the blame word at ``char`` is a reporting verb ("stopped short of blaming"):
+        then the blame is someone else's, not the outlet's."""
+        tok = self.doc[self.ctx.tok_at(char)]
+        if any(c.dep_ == "nsubj" and c.lower_ in ("i", "we") for c in tok.children):
+            return False  # "I blame the White House": the columnist is the outlet's voice
+        return tok.pos_ == "VERB" and tok.lemma_.lower() in (lex.ACCUSE_VERBS | lex.SAY_VERBS)
 
     def run(self) -> list[dict[str, Any]]:
         direct = self.direct_quotes()
@@ -1226,7 +1653,7 @@ def statements_of(doc: Doc) -> list[dict[str, Any]]:
     return doc._.get(STATEMENTS_EXT)
 
 
-# --- the entry point -------------------------------------------------------------------------------
+# --- the entry point -----------------------------------------------------------------------------
 # In-word apostrophes (China’s, don’t) become ' for the parser only: the small English models
 # parse "Beijing’s move" badly. One character for one, so every offset stays valid; statement
 # and entity texts are cut from the original text.
@@ -1245,7 +1672,7 @@ def load_spacy(models: list[str]) -> Language:
     from .errors import BlamegraphError, Errors
 
     for name in models:
-        if spacy.util.is_package(name) or (name and __import__("pathlib").Path(name).is_dir()):
+        if spacy.util.is_package(name) or (name and Path(name).is_dir()):
             nlp = spacy.load(name)
             missing = [c for c in ("parser", "ner") if c not in nlp.pipe_names]
             if not any(c in nlp.pipe_names for c in ("lemmatizer", "trainable_lemmatizer")):
@@ -1283,12 +1710,13 @@ class StatementExtractor:
     >>> from pipeline.config import load_config
     >>> from pipeline.schema import Document
     >>> ex = StatementExtractor(load_config())
-    >>> doc = Document("d1", 'Beijing will "fight to the end," the ministry said.', "x", 1)
-    >>> [(s.kind, s.speaker, s.text) for s in next(ex.process([doc]))[1]]
-    [('mixed', 'the ministry', 'Beijing will "fight to the end,"')]
+    >>> doc = Document("d1", 'The Commerce Ministry said Beijing would "fight to the end."',
+    ...                "x", 1)
+    >>> [(s.kind, s.speaker, s.speaker_side, s.text) for s in next(ex.process([doc]))[1]]
+    [('mixed', 'Chinese Ministry of Commerce', 'CN', 'Beijing would "fight to the end."')]
     """
 
-    def __init__(self, loaded: "LoadedConfig", nlp: Language | None = None):  # noqa: F821
+    def __init__(self, loaded: LoadedConfig, nlp: Language | None = None):
         from .actors import ActorIndex
 
         self.loaded = loaded
@@ -1302,8 +1730,8 @@ class StatementExtractor:
         # the attribute in spaCy 3.8.)
         self.nlp.default_error_handler = _log_pipe_error
 
-    def process(self, docs: Iterable["Document"]) -> Iterator[  # noqa: F821
-            tuple["Document", list["Statement"], list["Entity"]]]:  # noqa: F821
+    def process(self, docs: Iterable[Document]) \
+            -> Iterator[tuple[Document, list[Statement], list[Entity]]]:
         """Stream ``(document, statements, entities)`` in input order.
 
         Each document (or each of its ``chunks``) is one ``nlp.pipe`` item; offsets of chunks
@@ -1313,13 +1741,19 @@ class StatementExtractor:
         pending: dict[int, Any] = {}
         n_parts: dict[int, int] = {}
 
-        def items() -> Iterator[tuple[str, tuple[int, int, int]]]:
+        make_doc = self.nlp.make_doc
+
+        def items() -> Iterator[tuple[Doc, tuple[int, int, int]]]:
             for di, document in enumerate(docs):
                 pending[di] = document
                 spans = _chunk_spans(document)  # [] and a warning when chunks are invalid
                 n_parts[di] = len(spans)
+                meta = {"outlet": document.outlet, "country": document.country}
                 for ci, (start, end) in enumerate(spans):
-                    yield parse_text(document.text[start:end]), (di, ci, start)
+                    # the speaker stage reads the outlet (release voice, author statements)
+                    doc = make_doc(parse_text(document.text[start:end]))
+                    doc._.set(META_EXT, meta)
+                    yield doc, (di, ci, start)
 
         results: dict[int, list[tuple[int, int, Doc | None]]] = {}
         next_di = 0
@@ -1417,6 +1851,9 @@ def _format_warning(w: dict[str, Any], offset: int) -> str:
         return Errors.E110.format(mark=w["mark"], pos=w["pos"] + offset, end=w["end"] + offset)
     if w.get("code") == "E111":
         return Errors.E111.format(mark=w["mark"], pos=w["pos"] + offset)
+    if w.get("code") == "E114":
+        return Errors.E114.format(mark=w["mark"], pos=w["pos"] + offset,
+                                  start=w["start"] + offset)
     if w.get("code") == "E112":
         return Errors.E112.format(start=w["start"] + offset, end=w["end"] + offset,
                                   error=w["error"])

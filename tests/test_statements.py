@@ -99,8 +99,8 @@ DIRECT_CASES = [
     ("split",
      '"We remain open to talks," the spokeswoman said, "but we will not negotiate under '
      'threats."',
-     [("the spokeswoman", "said", "direct", "We remain open to talks", "quote_split"),
-      ("the spokeswoman", "said", "direct", "but we will not negotiate under threats.",
+     [("spokeswoman", "said", "direct", "We remain open to talks", "quote_split"),
+      ("spokeswoman", "said", "direct", "but we will not negotiate under threats.",
        "quote_split")]),
     ("multi_sentence",
      '"Beijing has been preparing for this moment for years. It stockpiled chips. It trained '
@@ -224,7 +224,7 @@ INDIRECT_CASES = [
        "said_that")]),
     ("warned_present_perfect",
      "The Trump administration has warned that Chinese subsidies distort global markets.",
-     [("US government", "has warned", "indirect", "Chinese subsidies distort global markets",
+     [("US government", "warned", "indirect", "Chinese subsidies distort global markets",
        "said_that")]),
     ("accused_of",
      "Beijing accused Washington of bullying its trading partners.",
@@ -232,7 +232,7 @@ INDIRECT_CASES = [
        "Washington of bullying its trading partners", "verb_of_accusation")]),
     ("blamed_for",
      "US officials have repeatedly blamed Beijing for the collapse of the talks.",
-     [("US government", "blamed", "indirect", "Beijing for the collapse of the talks",
+     [("US officials", "blamed", "indirect", "Beijing for the collapse of the talks",
        "verb_of_accusation")]),
     ("criticized_for",
      "US Trade Representative Katherine Tai criticized China for flooding markets with cheap "
@@ -257,7 +257,7 @@ INDIRECT_CASES = [
        "told_reporters")]),
     ("spokesperson_told_reporters",
      "The ministry's spokesperson told reporters on Monday that the controls were lawful.",
-     [("the ministry's spokesperson", "told reporters", "indirect", "the controls were lawful",
+     [("ministry's spokesperson", "told reporters", "indirect", "the controls were lawful",
        "told_reporters")]),
     ("participial",
      "The Commerce Ministry condemned the move, saying it violated WTO rules.",
@@ -283,10 +283,6 @@ INDIRECT_CASES = [
      "Several netizens questioned whether Washington could be trusted.",
      [("netizens", "questioned", "indirect", "whether Washington could be trusted",
        "rhetorical_question")]),
-    ("called_on",
-     "The ambassador called on both sides to return to the negotiating table.",
-     [("the ambassador", "called on", "indirect",
-       "both sides to return to the negotiating table", "said_that")]),
     ("denied",
      "Wang Wenbin, a Foreign Ministry spokesman, denied that China had delayed shipments.",
      [("Wang Wenbin", "denied", "indirect", "China had delayed shipments", "said_that")]),
@@ -315,14 +311,14 @@ MIXED_CASES = [
        'China of imposing its rare-earth controls "out of nowhere."', "mixed")]),
     ("weaponizing",
      'The Foreign Ministry spokesperson told reporters that Washington was "weaponizing" trade.',
-     [("Chinese Foreign Ministry", "told reporters", "mixed",
+     [("Foreign Ministry spokesperson", "told reporters", "mixed",
        'Washington was "weaponizing" trade', "mixed")]),
     ("editorial_that",
      'The Global Times said in an editorial that the US was "addicted to sanctions."',
      [("Global Times", "said", "mixed", 'the US was "addicted to sanctions."', "mixed")]),
     ("inverted_fragment_first",
      '"Trade war" is a misnomer for what is really a contest over chips, the analyst said.',
-     [("the analyst", "said", "mixed",
+     [("analyst", "said", "mixed",
        '"Trade war" is a misnomer for what is really a contest over chips', "mixed")]),
 ]
 
@@ -522,3 +518,203 @@ def test_sample_corpus_runs(extractor):
                   f"{s.speaker_side}, {s.side_evidence}) cue={s.cue!r} issue={s.issue}\n"
                   f"      {s.text[:160]!r}")
     assert n > 0
+
+
+# --- real-prose failure modes (found on corpora/sample; sentences rewritten for the tests) ---------
+PROSE_CASES = [
+    ("missing_closing_mark_before_attribution",
+     '"We have been let down before, Ellen Marsh said at her farm near Ames. She said prices '
+     'were too low.',
+     [("Ellen Marsh", "said", "direct", "We have been let down before", "quote_unbalanced"),
+      ("Ellen Marsh", "said", "indirect", "prices were too low", "said_that")]),
+    ("period_inside_quote_ends_the_sentence",
+     'The ministry said: "The US side must stop its bullying." It added that China would take '
+     '"all necessary measures."',
+     [("ministry", "said", "direct", "The US side must stop its bullying.", "quote_colon"),
+      ("ministry", "added", "mixed", 'China would take "all necessary measures."',
+       "mixed")]),
+    ("colon_closing_previous_paragraph",
+     "As the head of a chip-equipment supplier in Oregon told me last month:\n\n"
+     '"We cannot compete with a national treasury."',
+     [("head of a chip-equipment supplier in Oregon", "told", "direct",
+       "We cannot compete with a national treasury.", "quote_colon")]),
+    ("parenthetical_attribution",
+     "The new duties, the Commerce Ministry said, were a response to US tariffs on steel.",
+     [("Chinese Ministry of Commerce", "said", "indirect",
+       "The new duties, the Commerce Ministry said, were a response to US tariffs on steel",
+       "said_that")]),
+    ("participial_inside_clause",
+     "Executives at a retail industry group warned that the duties would land on shoppers, "
+     "arguing that the administration was taxing its own consumers.",
+     [("executives at a retail industry group", "warned", "indirect",
+       "the duties would land on shoppers", "said_that"),
+      ("executives at a retail industry group", "arguing", "indirect",
+       "the administration was taxing its own consumers", "participial")]),
+    ("expressed_hope",
+     "The Commerce Ministry expressed hope that the two sides could meet each other halfway.",
+     [("Chinese Ministry of Commerce", "expressed hope", "indirect",
+       "the two sides could meet each other halfway", "said_that")]),
+    ("cognition_with_human_subject",
+     "Analysts in Shanghai expect that trend to accelerate next year.",
+     [("analysts in Shanghai", "expect", "indirect", "that trend to accelerate next year",
+       "said_that")]),
+    ("as_one_official_put_it",
+     "As one European official in Shanghai put it, \u2018Every negotiator says soybeans, and "
+     "every engineer hears semiconductors.\u2019",
+     [("one European official in Shanghai", "put it", "direct",
+       "Every negotiator says soybeans, and every engineer hears semiconductors.",
+       "quote_plain")]),
+    ("anonymity_request_is_not_a_statement",
+     "A senior diplomat in the Chinese capital, who asked not to be named, told me: "
+     "\u2018Washington wants a deal on trade and a war on technology.\u2019",
+     [("senior diplomat in the Chinese capital", "told", "direct",
+       "Washington wants a deal on trade and a war on technology.", "quote_colon")]),
+    ("according_to_their_letter",
+     "A group of farm-state senators accused Beijing of slow-walking its purchases. "
+     "According to their letter, Chinese buyers had favored Brazilian soybeans.",
+     [("group of farm-state senators", "accused", "indirect",
+       "Beijing of slow-walking its purchases", "verb_of_accusation"),
+      ("group of farm-state senators", "According to", "indirect",
+       "Chinese buyers had favored Brazilian soybeans", "according_to")]),
+    ("dateline_is_not_the_speaker",
+     "WASHINGTON, Oct. 8 (Pacific Wire) \u2014 The Commerce Department on Friday said that "
+     "exports of advanced chips to China would need licences.",
+     [("US Commerce Department", "said", "indirect",
+       "exports of advanced chips to China would need licences", "said_that")]),
+    ("coordinated_cue_swallowed_by_parse",
+     "An economist at a Washington think tank said the duties would raise costs for "
+     "developers, and blamed the White House for putting politics ahead of policy.",
+     [("economist at a Washington think tank", "said", "indirect",
+       "the duties would raise costs for developers", "said_that"),
+      ("economist at a Washington think tank", "blamed", "indirect",
+       "the White House for putting politics ahead of policy", "verb_of_accusation")]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", PROSE_CASES, ids=[c[0] for c in PROSE_CASES])
+def test_real_prose_failure_modes(extractor, name, text, expected):
+    _, statements = run(extractor, text)
+    assert table(statements) == expected
+
+
+NOT_STATEMENTS_PROSE = [
+    # requests and appeals are not statements in the annotation guide
+    "Huawei urged the government to reconsider.",
+    "The ambassador called on both sides to return to the negotiating table.",
+    "China will continue to open its market and welcome investment from all countries.",
+    "Few traders expect that soon.",
+    "Neither Dutch nor Japanese officials have said publicly whether they will follow.",
+    "But it can no longer claim the policy is someone else's.",
+    "Beijing spent years promising to curb forced technology transfer.",
+    "The two governments are talking about a presidential visit in April.",
+    "If Washington believes it can bring China to its knees, it is mistaken.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_STATEMENTS_PROSE)
+def test_not_statements_in_real_prose(extractor, text):
+    _, statements = run(extractor, text, outlet="Reuters")
+    assert [(s.kind, s.text) for s in statements if s.kind != "author"] == []
+
+
+AUTHOR_CASES = [
+    ("Congress is to blame for the funding gap.", True),
+    ("I blame the White House for that choice, and Congress for going along.", True),
+    ("Chinese officials have stopped short of blaming the administration for the trade war.",
+     False),
+    ("Two days of talks between American and Chinese officials ended after an exchange of "
+     "accusations.", False),
+    ("Beijing put a 25 percent tariff on American soybeans in retaliation for U.S. duties.",
+     False),
+    ("BEIJING, Oct. 12 (Xinhua) \u2014 The export controls announced by Washington are naked "
+     "trade protectionism.", True),
+]
+
+
+@pytest.mark.parametrize("text,is_author", AUTHOR_CASES)
+def test_author_statement_decisions(extractor, text, is_author):
+    _, statements = run(extractor, text, outlet="Capital Ledger", country="US")
+    authors = [s for s in statements if s.kind == "author"]
+    assert bool(authors) == is_author
+    for s in authors:
+        assert not s.text.startswith("BEIJING")  # the dateline is not part of the claim
+
+
+# --- conventions of the annotation guide (sentences written for these tests) -------------------------
+GUIDE_CASES = [
+    ("dash_before_quote",
+     'Marta Quill, who farms 900 acres outside Des Moines, was blunt \u2014 "Patience does not '
+     'pay the loan."',
+     [("Marta Quill", "was blunt", "direct", "Patience does not pay the loan.", "quote_dash")]),
+    ("dash_before_quote_possessor",
+     'Lin Bo\'s verdict was short \u2014 "Drop the duties and the rest will follow."',
+     [("Lin Bo", "was short", "direct", "Drop the duties and the rest will follow.",
+       "quote_dash")]),
+    ("missing_opening_mark",
+     'They took our metals and kept their machines," a manager at a refinery in Yunnan said.',
+     [("manager at a refinery in Yunnan", "said", "direct",
+       "They took our metals and kept their machines", "quote_unbalanced")]),
+    ("nested_statement_with_its_own_speaker",
+     "Mr. Adeyemi said officials from both delegations had assured him that neither side "
+     "wanted a rupture.",
+     [("Adeyemi", "said", "indirect",
+       "officials from both delegations had assured him that neither side wanted a rupture",
+       "said_that"),
+      ("officials from both delegations", "assured", "indirect",
+       "neither side wanted a rupture", "said_that")]),
+    ("told_an_outlet",
+     "A member of the Chinese delegation told the Harbour Review that Beijing had come with "
+     "sincerity.",
+     [("member of the Chinese delegation", "told", "indirect",
+       "Beijing had come with sincerity", "told_reporters")]),
+    ("told_reporters_clause_on_briefing",
+     "A senior department official told reporters on a telephone briefing that the company "
+     "had made false statements.",
+     [("senior department official", "told reporters", "indirect",
+       "the company had made false statements", "told_reporters")]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", GUIDE_CASES, ids=[c[0] for c in GUIDE_CASES])
+def test_guide_conventions(extractor, name, text, expected):
+    _, statements = run(extractor, text)
+    assert table(statements) == expected
+
+
+def test_headline_is_not_a_statement(extractor):
+    text = ('China vows to "strike back" as tariffs bite\n\n'
+            "BEIJING, July 7 (Harbour Wire) - China's Ministry of Commerce said it would "
+            "respond in kind.")
+    doc, statements = run(extractor, text)
+    assert table(statements) == [("Chinese Ministry of Commerce", "said", "indirect",
+                                  "it would respond in kind", "said_that")]
+
+
+def test_missing_opening_mark_warns(extractor):
+    text = 'We were never asked," a grower near Ames said.'
+    doc, statements = run(extractor, text)
+    assert any(w.startswith("[E114]") for w in doc.warnings)
+    assert statements[0].warnings.startswith("E114")
+
+
+COMMENTARY = (
+    "Tariffs Are Not a Strategy\n\n"
+    "Washington's newest tariffs are a textbook case of trade bullying.\n\n"
+    "If Washington truly wanted a fair deal, why would it raise tariffs during talks?\n\n"
+    "Both governments should stop using their companies as hostages.\n\n"
+    "The talks resumed in Geneva on Monday.")
+
+
+def test_commentary_voice(extractor):
+    _, statements = run(extractor, COMMENTARY, outlet="Harbour Review", country="OTHER")
+    assert [(s.construction, s.speaker, s.speaker_side) for s in statements] == [
+        ("author", "Harbour Review", "OTHER"),
+        ("rhetorical_question", "Harbour Review", "OTHER"),
+        ("author", "Harbour Review", "OTHER")]
+
+
+def test_wire_copy_asks_no_questions_of_its_own(extractor):
+    text = ("WASHINGTON, May 10 (Harbour Wire) - Officials met on Friday.\n\n"
+            "Who will blink first in the dispute between Washington and Beijing?")
+    _, statements = run(extractor, text, outlet="Harbour Wire", country="US")
+    assert statements == []
