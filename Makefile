@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run test test-slow evaluate clean
+.PHONY: help setup run report test test-slow evaluate models finetune evaluate-models clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -33,6 +33,12 @@ $(SAMPLE_OUT)/run.json: $(STAMP) $(SOURCES) $(SAMPLE)
 
 run: $(SAMPLE_OUT)/run.json ## Run the pipeline on the bundled sample corpus into out/sample/
 
+# The report is rebuilt whenever the run is (run.json is the run's last file).
+$(SAMPLE_OUT)/report/index.html: $(SAMPLE_OUT)/run.json
+	$(BIN)/blamegraph report $(SAMPLE_OUT) --force
+
+report: $(SAMPLE_OUT)/report/index.html ## Build the HTML report of the sample run: out/sample/report/index.html
+
 test: $(STAMP) ## Run the fast offline test suite
 	$(BIN)/python -m pytest -q tests pipeline
 
@@ -44,6 +50,22 @@ out/eval/statements.json: $(STAMP) $(SOURCES) corpora/gold/statements.jsonl
 	$(BIN)/blamegraph evaluate-statements corpora/gold/statements.jsonl --out $@
 
 evaluate: out/eval/statements.json ## Score the statements stage on the held-out gold set
+
+models: $(STAMP) ## Retrain the default relation model from corpora/labels (CPU, about 15 min)
+	$(BIN)/python -m pipeline.train --out models/relation
+
+TASK ?= blame
+NAME ?= finetuned
+finetune: $(STAMP) ## Fine-tune on your labels: make finetune DATA=my.jsonl TASK=blame NAME=mine
+	@test -n "$(DATA)" || { echo "usage: make finetune DATA=labels.jsonl [TASK=blame] [NAME=finetuned]"; exit 1; }
+	$(BIN)/blamegraph finetune --task $(TASK) --data $(DATA) --base models/relation --out models/$(NAME)
+
+evaluate-models: $(STAMP) ## Score the default model on the held-out test disputes
+	@mkdir -p out/eval
+	for task in pairs blame stance issue; do \
+	  $(BIN)/blamegraph evaluate --task $$task --out out/eval/$$task.json \
+	    $(foreach f,$(wildcard corpora/labels/passages/japan_korea*.jsonl corpora/labels/passages/australia_china*.jsonl),--data $(f)) || exit 1; \
+	done
 
 clean: ## Remove outputs (keeps .venv)
 	rm -rf out .pytest_cache

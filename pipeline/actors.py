@@ -239,11 +239,14 @@ class ActorIndex:
                                                   (actor.side, f"actor:{actor.id}"))
         self._resolve_cache: dict[tuple[str, bool], ActorMatch | None] = {}
         self._descriptor_cache: dict[str, tuple[str, str]] = {}
-        # side -> its government (the first registry actor of type government on that side)
+        # side -> its government: the government actor the side's own name ("Canada") is an
+        # alias of. A side such as the EU, whose name is a body, has none.
         self._government_of: dict[str, str] = {}
-        for actor in loaded.registry.actors:
-            if actor.type == "government":
-                self._government_of.setdefault(actor.side, actor.id)
+        for side in loaded.cfg.sides:
+            actor_id = self._alias_to_actor.get(normalize_surface(side.name))
+            if actor_id is not None and self.actors[actor_id].side == side.code \
+                    and self.actors[actor_id].type in _GOVERNMENT_TYPES:
+                self._government_of[side.code] = actor_id
 
     # --- finding mentions ---------------------------------------------------------------------
     def find(self, text: str) -> list[ActorMatch]:
@@ -277,16 +280,15 @@ class ActorIndex:
                           actor.role)
 
     def government_of(self, side: str) -> str | None:
-        """The actor id of a configured side's government ("the Korean government" → the
-        registry's first government actor on KR), else None. OTHER and UNKNOWN have none: a
-        third party is many governments.
+        """The actor id of a configured side's government, the government actor that the
+        side's name is an alias of ("Japan" → the Japanese government), else None: a side
+        named after a body ("European Union") or a coalition has no one government, and
+        OTHER and UNKNOWN are many parties.
 
         >>> from pipeline.config import load_config
         >>> ActorIndex(load_config()).government_of("CN")
         'cn_government'
         """
-        if side not in self.side_codes:
-            return None
         return self._government_of.get(side)
 
     def lookup(self, alias: str) -> str | None:

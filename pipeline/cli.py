@@ -13,7 +13,7 @@ from typing import List, Optional
 import typer
 
 from .config import load_config
-from .errors import BlamegraphError
+from .errors import BlamegraphError, Errors
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="blamegraph: who blames whom, on which issue, in news commentary.")
@@ -31,8 +31,7 @@ def _overrides(sets: list[str] | None, extra: list[str]) -> list[str]:
     while i < len(extra):
         arg = extra[i]
         if not arg.startswith("--"):
-            raise BlamegraphError(f"Unexpected argument '{arg}'. Config overrides look like "
-                                  "--set blame.threshold=0.6 or --blame.threshold 0.6.")
+            raise BlamegraphError(Errors.E040.format(arg=arg))
         key = arg[2:]
         if "=" in key:
             overrides.append(key)
@@ -41,7 +40,7 @@ def _overrides(sets: list[str] | None, extra: list[str]) -> list[str]:
             overrides.append(f"{key}={extra[i + 1]}")
             i += 2
         else:
-            raise BlamegraphError(f"Override '{arg}' has no value. Use --{key} VALUE.")
+            raise BlamegraphError(Errors.E041.format(arg=arg, key=key))
     return overrides
 
 
@@ -87,6 +86,158 @@ def evaluate_statements_cmd(
     summary = {k: v for k, v in report.items() if k != "errors"}
     typer.echo(json.dumps(summary, indent=2))
 
+
+@app.command()
+def pairs(
+    input_path: Path = typer.Argument(..., metavar="INPUT",
+                                      help='JSONL: {"id", "text", "p": [s, e], "q": [s, e]}'),
+    out: Path = typer.Option(..., "--out", "-o", help="Predictions JSONL"),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: config)"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config YAML"),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out"),
+) -> None:
+    """Directed stance between two entity mentions: who is against or in favour of whom."""
+    from .pairs import predict_pairs
+
+    loaded = load_config(config)
+    model_path = model or loaded.model_path("pairs")
+    if model_path is None:
+        raise BlamegraphError(Errors.E139.format(task="pairs"))
+    counts = predict_pairs(input_path, out, model_path, batch_size=loaded.cfg.pairs.batch_size,
+                           force=force)
+    typer.echo(f"Scored {counts['scored']} pairs into {out}; {counts['bad_lines']} bad lines "
+               "skipped (see the log above).")
+
+
+@app.command()
+def finetune(
+    task: str = typer.Option(..., "--task", help="pairs | blame | stance | issue"),
+    data: List[Path] = typer.Option(..., "--data", help="Labelled JSONL (repeatable)"),
+    out: Path = typer.Option(..., "--out", "-o", help="New model folder, e.g. models/mine"),
+    base: Optional[Path] = typer.Option(None, "--base", help="Continue from this model folder"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c",
+                                          help="Config whose actors link the data's entities"),
+    epochs: int = typer.Option(3, "--epochs", min=1),
+    seed: int = typer.Option(13, "--seed"),
+    dev_fraction: float = typer.Option(0.15, "--dev-fraction", min=0.0, max=0.5),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out"),
+) -> None:
+    """Fine-tune the relation model on your labelled data (format: corpora/labels/GUIDE.md)."""
+    import json
+
+    from .train import finetune as run_finetune
+
+    if out.exists() and any(out.iterdir()) and not force:
+        raise BlamegraphError(Errors.E138.format(path=out))
+    metrics = run_finetune(data, out, task=task, base=base, epochs=epochs, seed=seed,
+                           dev_fraction=dev_fraction,
+                           loaded=load_config(config) if config else None)
+    typer.echo(json.dumps({k: metrics[k] for k in ("fit", "temperatures") if k in metrics},
+                          indent=2))
+    typer.echo(f"Saved to {out}/ (model card README.md, metrics.json). Use it with "
+               f"--set {task}.model={out.resolve()}")
+
+
+@app.command()
+def evaluate(
+    task: str = typer.Option(..., "--task", help="pairs | blame | stance | issue"),
+    data: List[Path] = typer.Option(..., "--data", help="Labelled JSONL (repeatable)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: config)"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config YAML"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write metrics JSON here"),
+) -> None:
+    """Precision, recall, F1 per label and a confusion matrix of a model on labelled data."""
+    import json
+
+    from .train import evaluate_file
+
+    loaded = load_config(config)
+    model_path = model or loaded.model_path(task)
+    if model_path is None:
+        raise BlamegraphError(Errors.E139.format(task=task))
+    report = evaluate_file(data, model_path, task=task,
+                           loaded=loaded if config else None,
+                           threshold=loaded.cfg.blame.threshold)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf8")
+    typer.echo(_format_report(report[task]))
+
+
+def _format_report(report: dict | None) -> str:
+    if not report:
+        return "no examples for this task in the data"
+    if "per_label" not in report:  # blame edges
+        import json
+
+        return json.dumps(report, indent=2)
+    lines = [f"{'label':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
+    for label, row in report["per_label"].items():
+        lines.append(f"{label:<14}{row['precision']:>10.3f}{row['recall']:>10.3f}"
+                     f"{row['f1']:>10.3f}{row['support']:>9}")
+    lines.append(f"macro-F1 {report['macro_f1']:.3f}   accuracy {report['accuracy']:.3f}")
+    lines.append("confusion (rows gold, columns predicted): " + " ".join(report["labels"]))
+    for label, row in zip(report["labels"], report["confusion"]):
+        lines.append(f"{label:<14}" + "".join(f"{v:>6}" for v in row))
+    return "\n".join(lines)
+
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def aggregate(
+    ctx: typer.Context,
+    out_dir: Path = typer.Argument(..., metavar="DIR", help="A finished run's --out folder"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c",
+                                          help="Config YAML (default: the one in DIR/run.json)"),
+    sets: Optional[List[str]] = typer.Option(None, "--set",
+                                             help="Config override key.path=value (repeatable)"),
+) -> None:
+    """(Re)compute DIR/aggregates.parquet and DIR/divergence.parquet, e.g. by another period."""
+    from .aggregate import finalize, run_config
+
+    loaded = run_config(out_dir, config, _overrides(sets, ctx.args))
+    counts = finalize(out_dir, loaded)
+    typer.echo(f"Wrote {counts['aggregates.parquet']} aggregate rows and "
+               f"{counts['divergence.parquet']} divergence rows to {out_dir}/")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def report(
+    ctx: typer.Context,
+    out_dir: Path = typer.Argument(..., metavar="DIR", help="A finished run's --out folder"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c",
+                                          help="Config YAML (default: the one in DIR/run.json)"),
+    sets: Optional[List[str]] = typer.Option(None, "--set",
+                                             help="Config override key.path=value (repeatable)"),
+    top_actors: int = typer.Option(15, "--top-actors", min=1,
+                                   help="Rows in the most-blamed actors table"),
+    force: bool = typer.Option(False, "--force", help="Rebuild an existing DIR/report/"),
+) -> None:
+    """Write DIR/report/index.html with charts (offline, self-contained)."""
+    from .aggregate import run_config
+    from .report import build_report
+
+    loaded = run_config(out_dir, config, _overrides(sets, ctx.args))
+    index = build_report(out_dir, loaded, force=force, top_actors=top_actors)
+    typer.echo(f"Report: {index}")
+
+
+@app.command()
+def query(
+    out_dir: Path = typer.Argument(..., metavar="DIR", help="A finished run's --out folder"),
+    sql: str = typer.Argument(..., metavar="SQL",
+                              help="DuckDB SQL over the views documents, statements, entities, "
+                                   "stance, blame, aggregates, divergence"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | csv | json"),
+    max_rows: int = typer.Option(100, "--max-rows", min=1,
+                                 help="Rows shown as a table (csv and json print all)"),
+) -> None:
+    """Ask a run folder a question in SQL; prints the result."""
+    from .query import format_rows, run_query
+
+    columns, rows, truncated = run_query(out_dir, sql,
+                                         max_rows=max_rows if fmt == "table" else None)
+    typer.echo(format_rows(columns, rows, fmt, truncated=truncated))
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: maps user errors to exit code 1 with one line on stderr."""

@@ -113,23 +113,55 @@ class ClassifierConfig(_Model):
 
 
 class BlameConfig(ClassifierConfig):
-    threshold: float = Field(default=0.5, ge=0.0, le=1.0,
-                             title="Minimum calibrated probability for a blame edge")
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0,
+                                    title="Minimum calibrated probability for a blame edge; "
+                                          "null = the threshold the model chose on its dev split")
+
+
+GROUPINGS = ("all", "speaker_side", "speaker_role", "speaker", "outlet", "country", "kind",
+             "voice")
+PERIODS = ("day", "week", "month", "quarter", "year")
 
 
 class AggregateConfig(_Model):
     period: Literal["day", "week", "month", "quarter", "year"] = Field(
-        default="month", title="Time bucket")
-    groups: list[str] = Field(default_factory=lambda: ["speaker_side"],
-                              title="Grouping columns of statements")
+        default="month", title="Time bucket of documents.date (undated documents: 'undated')")
+    groups: list[str] = Field(
+        default_factory=lambda: ["all", "speaker_side", "speaker_role", "outlet", "country",
+                                 "voice"],
+        title="Groupings of statements: all, speaker_side, speaker_role, speaker, outlet, "
+              "country (the outlet's side), kind, voice (quoted vs authorial); join names "
+              "with '+' to cross them (speaker_side+voice)")
+
+    @model_validator(mode="after")
+    def _check_groups(self) -> "AggregateConfig":
+        for group in self.groups:
+            parts = group.split("+")
+            if not group or any(part not in GROUPINGS for part in parts):
+                raise ValueError(Errors.E073.format(group=group, allowed=", ".join(GROUPINGS)))
+        return self
 
 
 class DivergenceConfig(_Model):
     groups: list[str] = Field(default_factory=lambda: ["US", "CN"],
-                              title="The two (or more) speaker sides to compare pairwise")
-    n_boot: int = Field(default=500, ge=0, title="Bootstrap draws")
+                              title="The two (or more) groups to compare pairwise (values of "
+                                    "group_by, by default speaker sides)")
+    group_by: Literal["speaker_side", "country"] = Field(
+        default="speaker_side",
+        title="Column whose values are compared: the speaker's side, or the outlet's side")
+    period: Literal["", "day", "week", "month", "quarter", "year"] = Field(
+        default="", title="Time bucket; empty = aggregate.period")
+    n_boot: int = Field(default=500, ge=0, title="Bootstrap draws (documents resampled); 0 = "
+                                                 "no confidence intervals")
+    ci_level: float = Field(default=0.95, gt=0.0, lt=1.0, title="Confidence level of intervals")
     min_statements: int = Field(default=20, ge=1,
                                 title="Periods with fewer statements per group are flagged")
+
+    @model_validator(mode="after")
+    def _check_groups(self) -> "DivergenceConfig":
+        if len(set(self.groups)) < 2:
+            raise ValueError(Errors.E074.format(groups=self.groups))
+        return self
 
 
 class OutputConfig(_Model):

@@ -41,7 +41,7 @@ profess rebut refute scold shout snap speculate swear urge venture whisper write
 # tariffs will stay"): attributed statements in news style (PARC annotates them too), accepted
 # only with a person, organisation or role-noun subject and a clausal complement.
 COGNITION_VERBS = frozenset("believe think expect fear hope doubt suspect worry anticipate "
-                            "reckon".split())
+                            "reckon find determine".split())
 # Verbs whose infinitive complement is what was said ("vowed to retaliate", "urged X to stop");
 # other verbs with an infinitive report an action ("agreed to hold off"), not speech.
 XCOMP_VERBS = frozenset("""
@@ -94,7 +94,7 @@ allege caution reckon acknowledge admit concede observe emphasize emphasise asse
 reply retort counter suggest declare tweet post comment remark recall confirm
 """.split())
 # Passive reporting: "X was quoted as saying", "it was announced by X that …"
-QUOTED_AS = frozenset({"quote", "cite"})
+QUOTED_AS = frozenset({"quote", "cite", "report", "record", "hear"})
 
 # Hearers of "told": "told reporters" is the told_reporters construction of the gold set.
 HEARER_WORDS = frozenset("""
@@ -192,6 +192,15 @@ PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "it
                   "its": "n", "they": "p", "them": "p", "their": "p", "we": "p", "i": "s"}
 MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "mister"})
 FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "madam", "dame"})
+# Gendered role nouns in a mention or its appositive ("spokesman Gao", "Gao, a spokeswoman").
+MALE_NOUNS = frozenset("""
+spokesman chairman businessman congressman councilman statesman countryman father son brother
+husband king prince
+""".split())
+FEMALE_NOUNS = frozenset("""
+spokeswoman chairwoman businesswoman congresswoman councilwoman stateswoman countrywoman mother
+daughter sister wife queen princess
+""".split())
 
 # --- author statements (outlet voice) -------------------------------------------------------------
 # Blame verbs, blame nouns and loaded labels: a sentence in the outlet's own voice that uses one
@@ -229,7 +238,7 @@ _CUE_SURFACE = sorted({
     "slam", "lash", "dismiss", "reject", "ask", "wonder", "wrote", "writ", "post", "tweet",
     "fault", "denounc", "rebuk", "blast", "explain", "suggest", "repl", "respond", "retort",
     "confirm", "caution", "remark", "comment", "highlight", "underscor", "promis", "threaten",
-    "demand",
+    "demand", "found", "find", "determin",
 }, key=len, reverse=True)
 CUE_PREFILTER_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _CUE_SURFACE)) + r")", re.I)
 
@@ -397,7 +406,7 @@ AUTHOR_STANCE = [
     r"clumsy", r"chilling", r"blunders?", r"folly", r"tantrum", r"no innocent", r"no favou?rs",
     r"intimidat\w*", r"responsibl[ey]", r"responsibility", r"hostages?", r"collateral",
     r"lectur\w*", r"will not work", r"(?:only|right) choice", r"damag\w*", r"retaliatory",
-    r"coercion", r"excuse", r"containment", r"contain", r"politiciz\w*", r"politicis\w*",
+    r"coercion", r"excuse", r"containment", r"politiciz\w*", r"politicis\w*",
     r"recklessly", r"plain and simple", r"insufficient", r"unfair\w*", r"at the expense of",
     r"failed", r"fail", r"grandstand\w*", r"hypocrisy", r"hypocritical", r"in disregard of",
     r"should", r"must", r"ought to", r"cannot", r"can no longer", r"needs? to",
@@ -405,3 +414,27 @@ AUTHOR_STANCE = [
     r"instrument of", r"professed", r"handed .{0,40}excuse", r"keeps? choosing",
 ]
 AUTHOR_STANCE_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_STANCE) + r")\b", re.I)
+# Verdicts that count only in commentary, state media, think-tank and government texts (wire
+# copy uses the same words to narrate: "the tariffs hurt exporters", "as a result of"). They
+# are grammatical frames of judgement rather than topic words.
+AUTHOR_VERDICT = [
+    # causal framing: harm laid at an agent's door ("the direct result of X's decision")
+    r"(?:direct|inevitable|predictable|natural) (?:result|consequence|outcome|product) of",
+    r"(?:has|have|had) caused",
+    r"which caused", r"caused by", r"stems? from", r"brought about by",
+    r"harm(?:s|ed|ing|ful)?", r"hurt(?:s|ing)?", r"at the cost of",
+    # rhetorical reframing: "is nothing but", "less an X than a Y", "will only"
+    r"nothing but", r"nothing less than", r"little more than", r"no more than",
+    r"less (?:a|an) [\w-]+(?: [\w-]+){0,3} than", r"(?:will|would) only",
+    r"it (?:is|was) (?:the|china|beijing|washington|the united states)\b.{0,40}\bthat",
+    r"(?:has|have|had) (?:already )?broken", r"own goal", r"shakedown", r"robbery", r"sham",
+    r"farce", r"charade", r"smokescreen", r"fig leaf", r"ploy", r"confrontation\w*",
+    r"(?:un)?necessary (?:correction|step|response|measure)", r"overdue", r"misread\w*",
+    r"(?:the )?(?:right|wrong) (?:way|thing|choice|decision|response|move|call)",
+    r"(?:was|were|is|are) (?:right|wrong) to", r"(?:un)?reasonable", r"(?:un)?wise",
+    r"absurd\w*", r"shameful\w*", r"regrettabl[ey]", r"deplorabl[ey]", r"outrageous\w*",
+    r"(?:will|would) (?:have to )?pay (?:the|a) (?:heavy |high )?price", r"(?:will|would) pay for",
+    r"correct(?:s|ed|ing)? (?:its |their |his |her )?course",
+    r"(?:is|are|was|were) not [\w' -]{1,40}, but",
+]
+AUTHOR_VERDICT_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_VERDICT) + r")\b", re.I)

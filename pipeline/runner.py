@@ -34,13 +34,15 @@ def _model_info(loaded: LoadedConfig, extractor: Any) -> dict[str, Any]:
         meta = nlp.meta
         models["spacy"] = {"name": f"{meta.get('lang')}_{meta.get('name')}",
                            "version": meta.get("version"), "pipeline": list(nlp.pipe_names)}
-    for task in ("pairs", "stance", "blame", "issue"):
-        path = getattr(loaded.cfg, task).model
-        if path:
-            model_path = Path(path)
-            models[task] = {"path": path,
-                            "sha256": manifest.sha256_tree(model_path) if model_path.exists()
-                            else None}
+    checksums: dict[Path, str | None] = {}
+    for task in ("stance", "blame", "issue"):
+        path = loaded.model_path(task)
+        if path is None:
+            continue
+        if path not in checksums:
+            checksums[path] = manifest.sha256_tree(path) if path.exists() else None
+        models[task] = {"path": getattr(loaded.cfg, task).model, "resolved": str(path),
+                        "sha256": checksums[path]}
     return models
 
 
@@ -52,6 +54,8 @@ def run_corpus(input_path: str | Path, out: str | Path, loaded: LoadedConfig, *,
     (missing path, unsupported format) or ``out`` exists without ``force``.
     """
     # Imported here: spaCy is heavy, and `blamegraph --help` should stay instant.
+    from .aggregate import finalize
+    from .blame import BlameStage
     from .statements import StatementExtractor
 
     started = time.time()
@@ -79,13 +83,20 @@ def run_corpus(input_path: str | Path, out: str | Path, loaded: LoadedConfig, *,
     try:
         with timer.stage("load_models"):
             extractor = StatementExtractor(loaded)
+            blame_stage = BlameStage.from_config(loaded)
         results = timer.timed("statements", iter(extractor.process(documents())))
+        if blame_stage is not None:
+            results = timer.timed("classifiers", iter(blame_stage.process(results)))
+        else:
+            results = ((doc, sts, ents, [], []) for doc, sts, ents in results)
         bar = _progress_bar(progress)
-        for doc, statements, entities in results:
+        for doc, statements, entities, edges, stances in results:
             with timer.stage("write"):
                 writer["documents.parquet"].add([document_row(doc, len(statements))])
                 writer["statements.parquet"].add(statements)
                 writer["entities.parquet"].add(entities)
+                writer["blame.parquet"].add(edges)
+                writer["stance.parquet"].add(stances)
                 statuses[doc.status] += 1
             if bar is not None:
                 bar.update(1)
@@ -97,8 +108,10 @@ def run_corpus(input_path: str | Path, out: str | Path, loaded: LoadedConfig, *,
     except BaseException:
         writer.abort()
         raise
-
     counts = writer.counts()
+    with timer.stage("aggregate"):
+        counts.update(finalize(out, loaded))
+
     n_docs = counts["documents.parquet"]
     n_quarantined = counts["errors.jsonl"]
     summary = {

@@ -130,14 +130,20 @@ BLAME = pa.schema([
     ("blamed", _str), ("blamed_side", _str), ("issue", _str), ("confidence", _f64),
     ("evidence", _str), ("start", _int), ("end", _int),
 ])
+# One row per measure × grouping × group × period × cell; see pipeline/aggregate.py and
+# docs/divergence.md for what each measure counts and how ``share`` = n / n_total is defined.
 AGGREGATES = pa.schema([
-    ("group_by", _str), ("group", _str), ("period", _str), ("blamer_side", _str),
-    ("blamed_side", _str), ("issue", _str), ("n_statements", _int), ("n_edges", _int),
-    ("share", _f64), ("statement_ids", pa.list_(_str)),
+    ("measure", _str), ("group_by", _str), ("group_value", _str), ("period_unit", _str),
+    ("period", _str), ("blamer_side", _str), ("blamed_side", _str), ("issue", _str),
+    ("target_side", _str), ("stance", _str), ("n_statements", _int), ("n_edges", _int),
+    ("n", _int), ("n_total", _int), ("share", _f64), ("statement_ids", pa.list_(_str)),
 ])
+# One row per period × pair of groups × metric; see pipeline/divergence.py.
 DIVERGENCE = pa.schema([
-    ("period", _str), ("side_a", _str), ("side_b", _str), ("metric", _str), ("value", _f64),
-    ("ci_low", _f64), ("ci_high", _f64), ("n_a", _int), ("n_b", _int), ("flag", _str),
+    ("period_unit", _str), ("period", _str), ("group_by", _str), ("side_a", _str),
+    ("side_b", _str), ("metric", _str), ("value", _f64), ("ci_low", _f64), ("ci_high", _f64),
+    ("n_a", _int), ("n_b", _int), ("unit", _str), ("n_units_a", _int), ("n_units_b", _int),
+    ("n_docs", _int), ("n_boot", _int), ("flag", _str),
 ])
 
 OUTPUTS: dict[str, pa.Schema] = {

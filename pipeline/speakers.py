@@ -265,12 +265,14 @@ class _Resolution:
         text = "".join(t.text_with_ws for t in name).strip()
         return _POSS.sub("", text).strip(" .,-") or None
 
-    def _gender_from(self, span: Span) -> str | None:
-        for tok in span:
-            low = tok.lower_
-            if low in lex.MALE_TITLES:
+    def _gender_from(self, span: Span, desc: str = "") -> str | None:
+        """Gender from an honorific or a gendered role noun in the mention or its descriptor
+        ("Ms. Okafor", "spokesman Gao Ruiping", "Gao, a spokesman for …")."""
+        for low in [t.lower_ for t in span] + desc.lower().split():
+            low = low.strip(",;()")
+            if low in lex.MALE_TITLES or low in lex.MALE_NOUNS:
                 return "m"
-            if low in lex.FEMALE_TITLES:
+            if low in lex.FEMALE_TITLES or low in lex.FEMALE_NOUNS:
                 return "f"
         return None
 
@@ -295,6 +297,11 @@ class _Resolution:
                 for cl in reversed(self.clusters):
                     if cl.kind == "person" and cl.canonical == full:
                         return cl
+        if full == name and len(parts) == 1:
+            earlier = self._surname_of(name)
+            if earlier is not None:
+                return earlier
+            full = self._introduced_as(name, pos) or name
         cl = _Cluster(canonical=full, kind="person", names=tuple(full.split()))
         self.clusters.append(cl)
         # descriptors of the full name's first introduction ("Li Weiming, a researcher at …")
@@ -417,6 +424,11 @@ class _Resolution:
         name = self._person_name(span, head)
         if name is None and head.pos_ == "PROPN" and head.text in self.person_tokens:
             name = head.text  # NER called a known person's surname an ORG ("Brandt said")
+        if name is None and match is None and len(span) == 1 and head.text[:1].isupper() \
+                and head.i > 0:
+            earlier = self._surname_of(head.text)  # "Haynes was more positive": tagged NOUN
+            if earlier is not None:
+                return earlier
         if match is not None and match.type == "person" and name and len(name.split()) > 1 \
                 and name.split()[0] not in " ".join(
                     [match.name, *self.index.actors[match.actor_id].aliases]):
@@ -430,10 +442,13 @@ class _Resolution:
             return cl
         if match is not None and (name is None or match.type == "person"
                                   or match.start <= head_off < match.end):
-            return self._actor_cluster(match, head)
+            cl = self._actor_cluster(match, head)
+            if match.type == "person" and cl.gender is None:
+                cl.gender = self._gender_from(span, desc or "")
+            return cl
         if name is not None:
             cl = self._person_cluster(name, pos)
-            gender = self._gender_from(span)
+            gender = self._gender_from(span, desc or "")
             if gender and cl.gender is None:
                 cl.gender = gender
             title = span.text[: max(0, span.text.find(name.split()[0]))].strip(" ,")
@@ -448,6 +463,9 @@ class _Resolution:
             for cl in reversed(self.clusters):
                 if cl.kind == "org" and cl.canonical == canonical:
                     return cl
+            surname = self._surname_of(canonical)
+            if surname is not None:
+                return surname
             if self.outlet and canonical.lower() == self.outlet.lower():
                 return self._outlet_cluster(head.lower_) or self._org(canonical)
             return self._org(canonical)
@@ -456,6 +474,9 @@ class _Resolution:
             if cl is not None:
                 return cl
             cl = self._earlier_mention(lemma, pos)
+            if cl is not None:
+                return cl
+            cl = self._earlier_description(head, pos)
             if cl is not None:
                 return cl
             cl = self._outlet_cluster(lemma)
@@ -519,6 +540,33 @@ class _Resolution:
         cl.side, cl.evidence = side, evidence
         return cl
 
+    def _introduced_as(self, surname: str, pos: int) -> str | None:
+        """The full name a surname was introduced with earlier in the text when NER missed it
+        ("Lauren Abernathy, who directs …" … "Abernathy said"): the first "Given Surname"
+        before ``pos`` whose given name is no title, role or function word."""
+        pattern = re.compile(r"\b([A-Z][a-z][\w'\u2019-]*) " + re.escape(surname) + r"\b")
+        for m in pattern.finditer(self.text, 0, max(0, pos)):
+            given = m.group(1)
+            low = given.lower()
+            if low in lex.HONORIFICS or low in lex.ROLE_WORDS or low in lex.ORG_TITLES \
+                    or low in _FUNCTION_WORDS or self.index.side_of_descriptor(given)[0] != UNKNOWN:
+                continue
+            return f"{given} {surname}"
+        return None
+
+    def _surname_of(self, word: str) -> _Cluster | None:
+        """"Park" after "Helen Park, an analyst …" when the tagger missed the person: the
+        latest speaker whose two- or three-word proper name ends with this one word."""
+        if " " in word or not word[:1].isupper():
+            return None
+        for cl in reversed(self.clusters):
+            parts = cl.canonical.split()
+            if cl.kind in ("person", "org") and 2 <= len(parts) <= 3 and parts[-1] == word \
+                    and all(p[:1].isupper() for p in parts) and cl.role not in ("official",) \
+                    or (cl.kind == "person" and parts and parts[-1] == word and len(parts) > 1):
+                return cl
+        return None
+
     def _org(self, canonical: str) -> _Cluster:
         canonical = _demonym_possessor(canonical)  # "South Korea's trade ministry"
         for cl in reversed(self.clusters):
@@ -548,6 +596,26 @@ class _Resolution:
         cl.evidence = evidence or f"outlet:{self.outlet}"
         self.clusters.append(cl)
         return cl
+
+    def _earlier_description(self, head: Token, pos: int) -> _Cluster | None:
+        """"the manager" after "…," a manager at a Korean chip-packaging firm said" when that
+        first statement was not found: the latest earlier indefinite mention with the same head
+        noun ("a manager at …") becomes the speaker."""
+        if head.pos_ != "NOUN" or head.tag_ in ("NNS", "NNPS"):
+            return None
+        lemma = head.lemma_.lower()
+        for tok in reversed(self.doc[:_tok_at(self.doc, pos)]):
+            if tok.pos_ != "NOUN" or tok.lemma_.lower() != lemma or tok.i == head.i:
+                continue
+            if not any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children):
+                continue
+            mention = mention_for(self.doc, tok, self.alias_spans)
+            span = self.doc[mention["speaker_tok_start"]:mention["speaker_tok_end"]]
+            cl = self._cluster_for(span, tok, mention["speaker_desc"])
+            if cl is not None and mention["speaker_desc"]:
+                self._add_descriptor(cl, mention["speaker_desc"])
+            return cl
+        return None
 
     def _earlier_mention(self, noun: str, pos: int) -> _Cluster | None:
         """"the department" after "the Agriculture Department's decision": the most recent
@@ -581,6 +649,10 @@ class _Resolution:
 
 _LOCATED_BODY = re.compile(r"\b(?:Embassy|Consulate|Mission|Delegation)\b", re.I)
 _POSSESSOR = re.compile(r"^(?:[A-Z][\w.-]*\s+){1,3}['\u2019]s\s+")
+_FUNCTION_WORDS = frozenset("""
+the a an and but or as at by for from in into of on to with said says told added asked
+when while after before since if then this that these those his her its their our
+""".split())
 _ORG_NOUNS = frozenset("""
 ministry department government administration embassy consulate commission council agency
 cabinet bureau parliament congress senate regulator authorities authority party office mission

@@ -70,6 +70,10 @@ _MISSING_CLOSE = re.compile(
     r"|(?:the|a|an)\s+(?:\w+\s+){1,3})"
     r"(?:said|says|added|told|asked|warned|argued|noted|insisted|wrote)\b"
     r"|\s+(?:said|says|added)\s+(?:[A-Z]|the\b|a\b))")
+# '…." Abernathy said in an interview.': a typo'd period before a short closing attribution
+_PERIOD_ATTRIBUTION = re.compile(
+    r"[ \t]+(?:[A-Z][\w.'\u2019-]*\s+){1,3}(?:said|says|added|wrote|told\s+\w+)"
+    r"(?:\s+(?:on|in|at|to)\s+[^.!?\n\"\u201c\u201d]{1,30})?\s*\.")
 _CUE_SPEECH_AFTER_S = re.compile(
     r"\s+(?:said|says|say|told|tells|added|adds|asked|argued|noted|wrote|warned|insisted)\b")
 
@@ -308,6 +312,11 @@ _QUOTE_VERBS = frozenset("""
 say add write tell ask declare state reply respond answer explain insist warn argue note tweet
 post put reiterate stress continue conclude joke quip snap retort exclaim shout
 """.split())
+# Heads of a collective whose "of"-phrase names its members ("a coalition of retailers").
+_COLLECTIVE_HEADS = frozenset("""
+coalition group alliance bloc consortium handful number majority minority chorus panel team
+body association federation union network circle lobby camp
+""".split())
 _ANONYMITY = re.compile(r"\b(?:named|identified|anonymity|anonymous)\b", re.I)
 _PHRASAL_ACCUSE = frozenset({"lash", "hit", "fire", "rail"})
 _VERDICT_NOUNS = frozenset("verdict summary advice reaction message view response answer "
@@ -340,6 +349,8 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
         return _subject(tok.head, depth + 1)
     if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN"):
         return tok.head
+    if tok.dep_ == "pcomp" and tok.head.dep_ == "prep" and tok.head.head.pos_ in ("VERB", "AUX"):
+        return _subject(tok.head.head, depth + 1)  # "responded by saying …"
     return None
 
 
@@ -526,6 +537,24 @@ def _no_mention() -> dict[str, Any]:
             "speaker_tok_start": -1, "speaker_tok_end": -1, "speaker_desc": ""}
 
 
+def _person_words(ctx: _Ctx) -> frozenset[str]:
+    """Words of the multi-word PERSON entities of the Doc (computed once per Doc)."""
+    words = getattr(ctx, "person_words", None)
+    if words is None:
+        words = {w for e in ctx.doc.ents if e.label_ == "PERSON" and len(e) > 1
+                 for w in e.text.split()}
+        # "Gregory Haynes, a fellow at …": a capitalized name introduced with an appositive
+        for tok in ctx.doc:
+            if tok.text[:1].isupper() and any(c.dep_ == "appos" for c in tok.children):
+                names = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i
+                         and c.text[:1].isupper()]
+                if names:
+                    words.update([tok.text, *(c.text for c in names)])
+        words = frozenset(words)
+        ctx.person_words = words
+    return words
+
+
 def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
     """Whether a subject can be a speaker: a person, organization, pronoun, role noun or
     voice noun ("the statement"); not data ("figures showed") nor the first person."""
@@ -543,9 +572,17 @@ def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
         return False
     if subj.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or subj.pos_ == "PROPN":
         return True
+    if subj.text[:1].isupper() and subj.text in _person_words(ctx):
+        return True  # "Haynes was more positive": a surname the tagger took for a noun
     if lemma_s in lex.ROLE_WORDS or low in lex.ROLE_WORDS or lemma_s in lex.VOICE_NOUNS \
             or low in _HUMAN_NOUNS or lemma_s in _HUMAN_NOUNS or lemma_s in lex.ORG_ROLE_WORDS:
         return True
+    if lemma_s in _COLLECTIVE_HEADS:
+        # "a coalition of retailers", "a group of economists": the members decide
+        member = next((g for c in subj.children if c.dep_ == "prep" and c.lower_ == "of"
+                       for g in c.children if g.dep_ == "pobj"), None)
+        if member is not None and member.lemma_.lower() not in _COLLECTIVE_HEADS:
+            return _speaker_ok(ctx, member, lemma)
     if any(t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")
            for t in subj.doc[subj.left_edge.i:subj.i]):
         return lemma not in lex.WEAK_VERBS or lemma_s in lex.ROLE_WORDS
@@ -701,6 +738,12 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
         return _surface_that(ctx, verb, limit_tokens=14), "clause"
     if lemma in _QUESTION_ASK and ccomps:
         return _union([_subtree_range(c) for c in ccomps]), "question"
+    if lemma in _QUESTION_ASK and dobj is not None and dobj.i > verb.i \
+            and ctx.doc[dobj.left_edge.i].lower_ in _WH:
+        # "asked [how many more rulings the mills would have to win]": the parser often
+        # makes the wh-phrase the object and hangs the rest of the question elsewhere
+        end = ctx.sent(verb)[1]
+        return (dobj.left_edge.i, end), "question"
     if ccomps:
         ranges = [_subtree_range(c) for c in ccomps]
         if dobj is not None and dobj.pos_ != "PRON" and lemma in (
@@ -765,6 +808,43 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
     return None, ""
 
 
+def _passive_charge(verb: Token, agent: Token) -> tuple[int, int, int] | None:
+    """The charge of a passive accusation, without its preposition: "X was accused by Y [of
+    Z]", "X has been criticised by Y [for Z]", "X was condemned by Y [as Z]". Returns (start,
+    end, preposition) token indices; the parser may hang "of Z" on the agent instead."""
+    preps = [c for c in verb.children if c.dep_ == "prep" and c.i > verb.i
+             and c.lower_ in ("of", "for", "over", "as")]
+    if not preps:
+        # "accused by agencies [of building …]": a gerund charge attached to the agent
+        preps = [t for t in agent.subtree if t.dep_ == "prep" and t.lower_ in ("of", "for")
+                 and any(g.dep_ == "pcomp" or g.tag_ == "VBG" for g in t.children)]
+    if not preps:
+        return None
+    prep = preps[0]
+    if prep.right_edge.i <= prep.i:
+        return None
+    return prep.i + 1, prep.right_edge.i + 1, prep.i
+
+
+def _inverted_range(ctx: _Ctx, verb: Token, subj: Token | None) -> tuple[int, int] | None:
+    """Content before an attribution that closes the sentence: "[The duties are unfair], a
+    spokesperson was quoted as saying." ``verb`` is the attribution's own verb."""
+    doc = ctx.doc
+    left = subj.left_edge.i if subj is not None and subj.i < verb.i else verb.i
+    lo, _ = ctx.sent(verb)
+    if left <= lo or doc[left - 1].text != ",":
+        return None
+    content = [c for c in verb.children if c.dep_ in ("ccomp", "parataxis") and c.i < left]
+    if content:
+        start = min(c.left_edge.i for c in content)
+    elif verb.head.i != verb.i and verb.head.i < left:
+        start = verb.head.left_edge.i
+    else:
+        start = lo
+    start = max(start, lo)
+    return (start, left) if start < left - 1 else None
+
+
 def _surface_that(ctx: _Ctx, verb: Token, limit_tokens: int = 10) -> tuple[int, int] | None:
     """Fallback when a quotation mark mid-sentence broke the parse: "said in an editorial
     that [X]" — the clause after a nearby "that", up to the end of the sentence."""
@@ -789,7 +869,8 @@ def _surface_that(ctx: _Ctx, verb: Token, limit_tokens: int = 10) -> tuple[int, 
 class _Extraction:
     """All statements of one Doc. Kept as a class so the steps share their lookups."""
 
-    def __init__(self, doc: Doc, author_statements: bool, side_codes: frozenset[str]):
+    def __init__(self, doc: Doc, author_statements: bool, side_codes: frozenset[str],
+                 voice_outlets: frozenset[str] = frozenset()):
         self.doc = doc
         self.author_statements = author_statements
         self.side_codes = side_codes
@@ -802,12 +883,17 @@ class _Extraction:
         self.fragments: list[int] = []
         self.titles: set[int] = set()
         self.cue_sents: set[int] = set()  # sentences (start token) holding reported speech
+        self.cue_toks: set[int] = set()  # the cue tokens of that reported speech
         self.headline_end = _headline_end(text)
         m = _DATELINE.match(text, self.headline_end)
         self.dateline_end = m.end() if m else 0
         # Wire copy reports; it rarely speaks in its own voice. Opinion, state-media,
-        # think-tank and government texts do (verdicts, demands, rhetorical questions).
-        self.is_wire = bool(m)
+        # think-tank and government texts do (verdicts, demands, rhetorical questions), even
+        # under a dateline ("BEIJING, July 6 (Xinhua) --"): a registry outlet of those types
+        # is never wire.
+        meta = doc._.get(META_EXT) if Doc.has_extension(META_EXT) else None
+        outlet = _outlet_key((meta or {}).get("outlet") or "")
+        self.is_wire = bool(m) and outlet not in voice_outlets
 
     # -- direct quotes ---------------------------------------------------------------------------
     def _head_tokens(self, qi: int) -> tuple[list[Token], int]:
@@ -841,8 +927,10 @@ class _Extraction:
         q = self.quotes[qi]
         if q["close"] < 0 and "vclose" not in q:
             return [], -1
-        if ctx.text[q["start"]:q["end"]].rstrip("\"'\u201d\u2019 ").endswith((".", "\u2026")):
-            # a period inside the closing mark ends the sentence (attribution takes a comma)
+        if ctx.text[q["start"]:q["end"]].rstrip("\"'\u201d\u2019 ").endswith((".", "\u2026")) \
+                and not (q["close"] >= 0 and _PERIOD_ATTRIBUTION.match(ctx.text, q["close"] + 1)):
+            # a period inside the closing mark ends the sentence (attribution takes a comma),
+            # unless a bare attribution follows ('…." Abernathy said in an interview.')
             return [], -1
         i = ctx.tok_at(q["close"]) + 1 if q["close"] >= 0 else ctx.tok_at(q["vclose"])
         # a token may hold the mark and more ('".' is rare but happens): skip marks
@@ -925,6 +1013,13 @@ class _Extraction:
                         and self.doc[head.i + 1] in toks:
                     head = self.doc[head.i + 1]
                 return "dash", dash, head, None
+        # "…" — a spokesperson for the ministry: a role noun heads the attribution
+        for tok in toks[:4]:
+            if tok.pos_ == "NOUN" and (tok.lemma_.lower() in lex.ROLE_WORDS
+                                       or tok.lower_ in _HUMAN_NOUNS):
+                while tok.dep_ == "compound" and tok.head.i > tok.i and tok.head in toks:
+                    tok = tok.head  # "a ministry spokesperson": the head noun
+                return "dash", dash, tok, None
         return "empty", None, None, None
 
     def _head_attribution(self, toks: list[Token]) -> tuple[str, Token | None, Token | None]:
@@ -982,7 +1077,17 @@ class _Extraction:
         root = next((t for t in toks if t.pos_ in ("VERB", "AUX")
                      and (t.dep_ == "ROOT" or t.head.i not in ids)), None)
         if root is None:
-            return "content", None, None
+            # no verb: "Zhang's verdict — “…”", "One Beijing scholar, on Weibo — “…”"
+            noun = next((t for t in toks if t.pos_ in ("NOUN", "PROPN")
+                         and (t.dep_ == "ROOT" or t.head.i not in ids)), None)
+            if noun is None:
+                return "content", None, None
+            subj = noun
+            if noun.lemma_.lower() in _VERDICT_NOUNS:
+                subj = next((c for c in noun.children if c.dep_ == "poss"), None)
+            if subj is None or subj.pos_ == "PRON" or not _speaker_ok(self.ctx, subj, "say"):
+                return "content", None, None
+            return "dash", noun, subj
         subj = _subject(root)
         if subj is not None and subj.lemma_.lower() in _VERDICT_NOUNS:
             # "Fraser's summary was …", "Gu's advice to Brussels —": the possessor speaks
@@ -1179,6 +1284,7 @@ class _Extraction:
             if cand is not None:
                 cands.append(cand)
                 self.cue_sents.add(self.ctx.sent(tok)[0])
+                self.cue_toks.add(tok.i)
         return self._prune(cands)
 
     def _according(self, tok: Token) -> dict[str, Any] | None:
@@ -1267,6 +1373,7 @@ class _Extraction:
         construction = "said_that"
         extra_cue: list[Token] = []
         subj: Token | None = None
+        charge: tuple[int, int, int] | None = None
         # passives: "X was quoted as saying …", "it was announced by X that …",
         # "X is said to have warned …"
         head = verb.head
@@ -1282,6 +1389,8 @@ class _Extraction:
                 return None
             subj = agent
             construction = "passive"
+            if lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS:
+                charge = _passive_charge(verb, agent)
         elif verb.dep_ == "xcomp" and _is_passive(head) and head.lemma_.lower() in (
                 "say", "report", "quote", "cite", "understand", "believe", "know"):
             subj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
@@ -1300,9 +1409,14 @@ class _Extraction:
                 k = verb.i - 1
                 while k >= 0 and doc[k].pos_ == "ADV":
                     k -= 1
+                by_saying = verb.dep_ == "pcomp" and verb.head.lower_ == "by" \
+                    and verb.head.head.pos_ == "VERB" \
+                    and any(c.dep_ == "ccomp" for c in children)
                 if verb.dep_ != "acl" and not (k >= 0 and doc[k].text in (",", ";", "\u2014")) \
-                        and not _is_cue(verb.head):
-                    return None  # "spent years promising to …": narration, not speech
+                        and not _is_cue(verb.head) and not by_saying:
+                    # "spent years promising to …": narration, not speech; but "responded by
+                    # saying that …" reports a clause
+                    return None
         needs_outer = False
         if not _speaker_ok(self.ctx, subj, lemma):
             # "X warned that A, arguing …" / "X said A, and blamed …": the parser hung the
@@ -1316,12 +1430,24 @@ class _Extraction:
                                     for c in subj.children if c.dep_ in ("det", "preconj")):
             return None  # "Neither Dutch nor Japanese officials have said …"
         if subj is not None and subj.idx < self.headline_end:
-            return None
+            # the parser glued the headline to the first sentence: its subject comes after
+            subj = self._after_dateline(verb, self.headline_end) \
+                if verb.idx > self.headline_end else None
+            if subj is None or subj.left_edge.idx < self.headline_end \
+                    or not _speaker_ok(self.ctx, subj, lemma):
+                return None
         if self.dateline_end and subj is not None and subj.idx < self.dateline_end:
             subj = self._after_dateline(verb)
             if subj is None:
                 return None
         rng, comp = _content_range(self.ctx, verb, lemma)
+        if charge is not None:
+            # "X was accused by Y [of Z]", "X was condemned by Y [as Z]"
+            rng, comp = (charge[0], charge[1]), "accusation"
+        elif rng is None and construction == "passive" and extra_cue:
+            # "[Content], a spokesperson was quoted as saying": the clause before the comma
+            rng = _inverted_range(self.ctx, extra_cue[0], subj)
+            comp = "inverted"
         if rng is None:
             return None
         if lemma in lex.COGNITION_VERBS and lemma not in lex.SAY_VERBS:
@@ -1339,8 +1465,10 @@ class _Extraction:
         if lemma not in lex.ACCUSE_VERBS and _nothing_said(verb):
             return None  # "did not say whether …", "can no longer claim …": nothing was said
         if lemma not in lex.ACCUSE_VERBS and any(c.dep_ == "mark" and c.lower_ in (
-                "if", "unless") for c in children):
-            return None  # "if Washington believes it can …": a supposition, not a statement
+                "if", "unless", "before", "until", "lest") for c in children):
+            # "if Washington believes it can …", "before its friends conclude that …": a
+            # supposition, not a statement
+            return None
         if verb.dep_ == "relcl" and comp != "clause":
             return None  # "which has long criticized X": background, not a statement here
         if comp == "object" and construction != "participial" and not _finite(verb):
@@ -1353,6 +1481,8 @@ class _Extraction:
             if first.lower_ in ("whether", "if") or (first.lower_ in ("when", "how")
                                                     and _negated_or_modal(verb)):
                 return None  # "have said publicly whether …": nothing was said
+        if self.dateline_end and doc[rng[0]].idx < self.dateline_end < doc[rng[1] - 1].idx:
+            rng = (self.ctx.tok_at(self.dateline_end), rng[1])  # the lede after the dateline
         rng = _trim(doc, *rng)
         if rng is None:
             return None
@@ -1391,6 +1521,14 @@ class _Extraction:
                 "cue_i": verb.i, "tok_range": [a, b], "comp": comp,
                 "cue_head": verb.head.i, "needs_outer": needs_outer}
         stmt.update(_mention(self.ctx, subj) if subj is not None else _no_mention())
+        if charge is not None and stmt["speaker_tok_end"] > charge[2] > stmt["speaker_tok_start"]:
+            # the parser hung the charge on the agent ("accused by agencies of building …")
+            hi = charge[2]
+            while hi > stmt["speaker_tok_start"] and (doc[hi - 1].is_punct or doc[hi - 1].is_space):
+                hi -= 1
+            stmt["speaker_tok_end"] = hi
+            stmt["speaker_end"] = doc[hi - 1].idx + len(doc[hi - 1].text)
+            stmt["speaker_text"] = self.ctx.text[stmt["speaker_start"]:stmt["speaker_end"]]
         return stmt
 
     def _prune(self, cands: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1456,9 +1594,13 @@ class _Extraction:
                 continue
             if c.get("comp") in ("accusation", "object"):
                 verb = self.doc[c["cue_i"]]
+                a, b = c["tok_range"]
+                # "criticised [the increases for raising costs]": the charge may hang on the
+                # object rather than on the verb
                 has_prep = c["comp"] == "accusation" and any(
-                    ch.dep_ == "prep" and ch.lower_ in ("of", "for", "over", "on")
-                    for ch in verb.children)
+                    t.dep_ == "prep" and t.lower_ in ("of", "for", "over", "on")
+                    and (t.head.i == verb.i or t.head.dep_ == "dobj" and t.head.head.i == verb.i)
+                    for t in [*verb.children, *self.doc[a:b]])
                 if not has_prep and any(o["construction"] == "participial"
                                         and o.get("cue_head") == verb.i for o in cands):
                     continue
@@ -1530,47 +1672,98 @@ class _Extraction:
             taken.append((q["open"], q["close"] + 1 if q["close"] >= 0 else q["end"]))
         out = []
         text = ctx.text
+        paras = _paragraphs(text)
         for lo, hi in ctx.sent_bounds:
             sent = doc[lo:hi]
-            s, e = sent.start_char, sent.end_char
+            s0, e0 = sent.start_char, sent.end_char
             for cut in (self.headline_end, self.dateline_end):
-                if cut and s < cut < e:  # the sentence splitter kept the headline or dateline
-                    s = cut
-            while s < e and text[s].isspace():
-                s += 1
-            body = text[s:e].strip()
-            if e <= self.headline_end or len(body.split()) < 6 or body.endswith(":"):
-                continue
-            if any(a < e and s < b for a, b in taken):
-                continue
-            question = body.endswith("?")
-            blame = [m for m in lex.AUTHOR_BLAME_RE.finditer(body)
-                     if not self._reported_word(s + m.start())]
-            if question and self.is_wire:
-                continue  # wire copy asks no rhetorical questions of its own
-            if not (blame or question or lex.AUTHOR_STANCE_RE.search(body)):
-                continue
-            if not any(s <= a < e for a, _ in mentions) and (
-                    self.is_wire or not _POLITY_RE.search(body)):
-                continue  # about no actor or side ("Both capitals …" counts in commentary)
-            if lo in self.cue_sents or any(
-                    _is_cue(t) and any(c.dep_ == "nsubj" and _speaker_ok(ctx, c, "say")
-                                       for c in t.children) for t in sent if t.idx >= s):
-                continue  # reported speech (even if pruned): not the outlet's voice
-            if not any(t.pos_ in ("VERB", "AUX") for t in sent):
-                continue
-            out.append({"kind": "author",
-                        "construction": "rhetorical_question" if question else "author",
-                        "cue": None, "cue_start": None, "cue_end": None, "start": s,
-                        "end": s + len(body), "inherit": False, "warnings": "",
-                        **_no_mention()})
+                if cut and s0 < cut < e0:  # the sentence splitter kept the headline or dateline
+                    s0 = cut
+            # The splitter may run a sentence over a paragraph break (a closing mark of the
+            # previous paragraph's quote, or two short paragraphs): each paragraph is its own.
+            for ps, pe in paras:
+                s, e = max(s0, ps), min(e0, pe)
+                if s >= e:
+                    continue
+                stmt = self._author_sentence(sent, s, e, mentions, taken, paras)
+                if stmt is not None:
+                    out.append(stmt)
         return out
 
-    def _after_dateline(self, verb: Token) -> Token | None:
-        """The subject of a lede verb when the parser took the dateline for it ("WASHINGTON,
-        Oct. 8 (Wire) — The administration on Friday announced …")."""
+    def _author_sentence(self, sent: Any, s: int, e: int, mentions: list[tuple[int, int]],
+                         taken: list[tuple[int, int]], paras: list[tuple[int, int]]) \
+            -> dict[str, Any] | None:
+        """An author statement for the sentence text [s, e), or None."""
+        ctx, text = self.ctx, self.ctx.text
+        while s < e and (text[s].isspace() or text[s] in _QUOTE_CHARS):
+            s += 1  # a closing mark the splitter left at the start of the next sentence
+        body = text[s:e].strip()
+        if e <= self.headline_end or len(body.split()) < 6 or body.endswith(":"):
+            return None
+        if not body[:1].isalnum() and not body[:1] in "([":
+            return None
+        if any(a < s + len(body) and s < b for a, b in taken):
+            return None
+        question = body.endswith("?")
+        blame = [m for m in lex.AUTHOR_BLAME_RE.finditer(body)
+                 if not self._reported_word(s + m.start())]
+        if question and self.is_wire:
+            return None  # wire copy asks no rhetorical questions of its own
+        if not (blame or question or lex.AUTHOR_STANCE_RE.search(body) or (
+                not self.is_wire and lex.AUTHOR_VERDICT_RE.search(body))):
+            return None
+        about = any(s <= a < e for a, _ in mentions)
+        if not about and not self.is_wire:
+            about = bool(_POLITY_RE.search(body))
+            if not about and question:
+                # a rhetorical question about the parties the paragraph names ("Who, after
+                # all, has torn up one agreement after another?")
+                para = next(((ps, pe) for ps, pe in paras if ps <= s < pe), None)
+                about = para is not None and any(para[0] <= a < para[1] for a, _ in mentions)
+        if not about:
+            return None  # about no actor or side ("Both capitals …" counts in commentary)
+        toks = [t for t in sent if s <= t.idx < e]
+        if any(t.i in self.cue_toks or self._reported_here(t) for t in toks):
+            return None  # reported speech (even if pruned): not the outlet's voice
+        if not any(t.pos_ in ("VERB", "AUX") for t in toks):
+            return None
+        return {"kind": "author", "construction": "rhetorical_question" if question else "author",
+                "cue": None, "cue_start": None, "cue_end": None, "start": s,
+                "end": s + len(body), "inherit": False, "warnings": "", **_no_mention()}
+
+    def _reported_here(self, tok: Token) -> bool:
+        """Whether ``tok`` reports someone's speech: a cue verb with a speaker subject and
+        something said (a clause, or the object of a verb of accusation or assessment).
+        "as it writes rules" or "what the US fears is …" report nothing."""
+        if not _is_cue(tok):
+            return False
+        if not any(c.dep_ in ("nsubj", "nsubjpass") and c.idx >= self.headline_end
+                   and _speaker_ok(self.ctx, c, "say") for c in tok.children):
+            return False  # (a headline word is never the speaker)
+        lemma = tok.lemma_.lower()
+        if _nothing_said(tok) or any(c.dep_ == "mark" and c.lower_ in (
+                "if", "unless", "before", "until", "lest") for c in tok.children):
+            return False  # "before Washington admits that …": nothing was said
+        deps = {c.dep_ for c in tok.children if c.i > tok.i}
+        if deps & {"ccomp", "parataxis"} or (deps & {"xcomp"} and lemma in lex.XCOMP_VERBS):
+            return True
+        if "dobj" in deps and (lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS
+                               or lemma in _QUESTION_ASK):
+            return True
+        if lemma in lex.PREP_VERBS and any(c.lower_ in lex.PREP_VERBS[lemma]
+                                           for c in tok.children):
+            return True
+        # an inverted attribution ("…, the ministry said.") has no complement of its own
+        return tok.dep_ in ("parataxis", "ccomp") and tok.head.i < tok.i and not deps
+
+    def _after_dateline(self, verb: Token, cut: int | None = None) -> Token | None:
+        """The subject of a lede verb when the parser took the dateline (or the headline,
+        ``cut``) for it ("WASHINGTON, Oct. 8 (Wire) — The administration on Friday announced
+        …")."""
         doc = self.doc
-        i = self.ctx.tok_at(self.dateline_end)
+        i = self.ctx.tok_at(self.dateline_end if cut is None else cut)
+        while i < verb.i and doc[i].is_space:
+            i += 1
         while i < verb.i and doc[i].pos_ not in ("NOUN", "PROPN"):
             i += 1
         if i >= verb.i:
@@ -1606,11 +1799,13 @@ class _Extraction:
     "blamegraph_statements",
     requires=["token.dep", "token.lemma", "token.pos", "token.ent_type", "doc.sents"],
     assigns=[f"doc._.{STATEMENTS_EXT}", f"doc._.{WARNINGS_EXT}"],
-    default_config={"author_statements": True, "side_codes": ["US", "CN"]},
+    default_config={"author_statements": True, "side_codes": ["US", "CN"],
+                    "voice_outlets": []},
 )
 def make_statement_finder(nlp: Language, name: str, author_statements: bool,
-                          side_codes: list[str]) -> "StatementFinder":
-    return StatementFinder(name, author_statements=author_statements, side_codes=side_codes)
+                          side_codes: list[str], voice_outlets: list[str]) -> "StatementFinder":
+    return StatementFinder(name, author_statements=author_statements, side_codes=side_codes,
+                           voice_outlets=voice_outlets)
 
 
 class StatementFinder:
@@ -1619,10 +1814,13 @@ class StatementFinder:
     ``doc._.bg_warnings`` (unclosed or stray quotation marks)."""
 
     def __init__(self, name: str = "blamegraph_statements", *, author_statements: bool = True,
-                 side_codes: list[str] | None = None):
+                 side_codes: list[str] | None = None, voice_outlets: list[str] | None = None):
         self.name = name
         self.author_statements = author_statements
         self.side_codes = frozenset(side_codes or ["US", "CN"])
+        # outlets that speak in their own voice under a dateline (state media, think tanks,
+        # government bodies of the registry), by normalized name
+        self.voice_outlets = frozenset(_outlet_key(o) for o in voice_outlets or [])
         install_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -1630,7 +1828,8 @@ class StatementFinder:
         install_extensions()
         warnings = list(doc._.get(WARNINGS_EXT) or [])
         try:
-            extraction = _Extraction(doc, self.author_statements, self.side_codes)
+            extraction = _Extraction(doc, self.author_statements, self.side_codes,
+                                     self.voice_outlets)
             statements = extraction.run()
             warnings += extraction.warnings
         except Exception as e:  # one bad text must not stop a batch: record it, keep going
@@ -1641,6 +1840,18 @@ class StatementFinder:
         doc._.set(STATEMENTS_EXT, statements)
         doc._.set(WARNINGS_EXT, warnings)
         return doc
+
+
+VOICE_OUTLET_TYPES = frozenset({"state_media", "think_tank", "government"})
+
+
+def _outlet_key(name: str) -> str:
+    """
+    >>> _outlet_key("The  Global Times ")
+    'global times'
+    """
+    key = " ".join(name.lower().split())
+    return key[4:] if key.startswith("the ") else key
 
 
 def statements_of(doc: Doc) -> list[dict[str, Any]]:
@@ -1695,9 +1906,11 @@ def add_statement_components(nlp: Language, index: Any, author_statements: bool 
     else:
         nlp.get_pipe("blamegraph_entities").set_index(index)
     if "blamegraph_statements" not in nlp.pipe_names:
+        voice = [name for outlet in index.loaded.registry.outlets
+                 if outlet.type in VOICE_OUTLET_TYPES for name in [outlet.name, *outlet.aliases]]
         nlp.add_pipe("blamegraph_statements", config={
             "author_statements": author_statements,
-            "side_codes": list(index.side_codes)})
+            "side_codes": list(index.side_codes), "voice_outlets": voice})
     if "blamegraph_speakers" not in nlp.pipe_names:
         nlp.add_pipe("blamegraph_speakers")
     nlp.get_pipe("blamegraph_speakers").set_index(index)

@@ -718,3 +718,138 @@ def test_wire_copy_asks_no_questions_of_its_own(extractor):
             "Who will blink first in the dispute between Washington and Beijing?")
     _, statements = run(extractor, text, outlet="Harbour Wire", country="US")
     assert statements == []
+
+
+# --- passives, dash and participial shapes, indirect questions (sentences written for these tests) ---
+SHAPE_CASES = [
+    ("passive_accused_by_of",
+     "The company was accused by European regulators of dumping cheap steel.",
+     [("European regulators", "was accused", "indirect", "dumping cheap steel", "passive")]),
+    ("passive_criticised_by_for",
+     "The plan has been criticised by farm groups for ignoring rural exporters.",
+     [("farm groups", "been criticised", "indirect", "ignoring rural exporters", "passive")]),
+    ("passive_condemned_by_as",
+     "The sanctions were condemned by the Foreign Ministry as an act of hegemony.",
+     [("Chinese Foreign Ministry", "were condemned", "indirect", "an act of hegemony",
+       "passive")]),
+    ("quoted_as_saying_inverted",
+     "Washington must lift the ban, a Foreign Ministry spokesman was quoted as saying.",
+     [("Foreign Ministry spokesman", "quoted as saying", "indirect",
+       "Washington must lift the ban", "passive")]),
+    ("reported_as_saying",
+     "The minister was reported as saying that talks would resume in June.",
+     [("minister", "reported as saying", "indirect", "talks would resume in June", "passive")]),
+    ("quoted_by_outlet_as_saying",
+     "Helen Cho, an analyst at a Seoul brokerage, said memory makers would seek waivers. "
+     "Cho was quoted by a Korean newspaper as saying that the rules could force a rethink.",
+     [("Helen Cho", "said", "indirect", "memory makers would seek waivers", "said_that"),
+      ("Helen Cho", "quoted by a Korean newspaper as saying", "indirect",
+       "the rules could force a rethink", "passive")]),
+    ("responded_by_saying",
+     "The embassy responded by saying that the report was fabricated.",
+     [("embassy", "saying", "indirect", "the report was fabricated", "participial")]),
+    ("collective_of_members",
+     "A coalition of retailers criticised the tariffs for raising prices, arguing that "
+     "importers paid most of the cost.",
+     [("coalition of retailers", "criticised", "indirect", "the tariffs for raising prices",
+       "verb_of_accusation"),
+      ("coalition of retailers", "arguing", "indirect", "importers paid most of the cost",
+       "participial")]),
+    ("asked_wh_object",
+     "The farmer asked how many more seasons his family could survive without Chinese buyers.",
+     [("farmer", "asked", "indirect",
+       "how many more seasons his family could survive without Chinese buyers",
+       "rhetorical_question")]),
+    ("dash_after_quote_role_noun",
+     "Trade talks stalled again.\n\n\u201cWe will not be bullied.\u201d \u2014 a ministry "
+     "spokesperson",
+     [("ministry spokesperson", "\u2014", "direct", "We will not be bullied.", "quote_dash")]),
+    ("dash_verdict_noun_without_verb",
+     "Zhang Wei\u2019s verdict \u2014 \u201cThe truce is already dead.\u201d",
+     [("Zhang Wei", "verdict", "direct", "The truce is already dead.", "quote_dash")]),
+    ("found_that",
+     "The commission found that the subsidies had harmed domestic producers.",
+     [("commission", "found", "indirect", "the subsidies had harmed domestic producers",
+       "said_that")]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", SHAPE_CASES, ids=[c[0] for c in SHAPE_CASES])
+def test_statement_shapes(extractor, name, text, expected):
+    _, statements = run(extractor, text, outlet="Capital Ledger", country="US")
+    assert table(statements) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # an action, not speech: the participle has an object, not a clause
+    "By adding dozens of firms to its list, Washington escalated the dispute.",
+    # a supposition: nothing was said yet
+    "Washington can still act before its allies say that it has given up.",
+])
+def test_shapes_that_are_not_statements(extractor, text):
+    _, statements = run(extractor, text, outlet="Harbour Wire", country="US")
+    assert [s for s in statements if s.kind != "author"] == []
+
+
+def test_headline_glued_to_first_sentence_keeps_the_speaker(extractor):
+    text = ("Announcement on export licences for rare-earth technology\n\n"
+            "The office said on Thursday that licences would be required from December.")
+    _, statements = run(extractor, text, outlet="Office of Export Licensing", country="CN")
+    assert [(s.speaker, s.text, s.speaker_side) for s in statements] == [
+        ("Office of Export Licensing", "licences would be required from December", "CN")]
+
+
+# --- verdicts in the outlet's voice (commentary only) -------------------------------------------------
+VERDICT_CASES = [
+    # causal framing, reframing, broken promises, chosen confrontation
+    ("The empty factories of Ohio are the direct result of Beijing's subsidies.", True),
+    ("Forcing the sale of the app is nothing but a shakedown by Washington.", True),
+    ("The Phase One deal rewards Beijing for promises it has broken before.", True),
+    ("By adding more firms to its list, Washington has chosen confrontation over cooperation.",
+     True),
+    ("What Washington fears is not the app, but losing the race.", True),
+    # "writes rules" reports nothing: the prescription is the outlet's
+    ("Washington should fund enforcement as seriously as it writes rules.", True),
+    # neutral narration in a commentary
+    ("The duties on Chinese steel took effect at midnight on Friday.", False),
+    ("China's exports to the United States fell by a fifth last year.", False),
+    ("Beijing's latest curbs are the result of a review that began in March.", False),
+]
+
+
+@pytest.mark.parametrize("text,is_author", VERDICT_CASES)
+def test_commentary_verdicts(extractor, text, is_author):
+    _, statements = run(extractor, text, outlet="Capital Ledger", country="US")
+    assert bool([s for s in statements if s.kind == "author"]) == is_author
+
+
+@pytest.mark.parametrize("text", [
+    "WASHINGTON, May 2 (Harbour Wire) - The tariffs hurt exporters in Ohio, who lost sales "
+    "to China.",
+    "WASHINGTON, May 2 (Harbour Wire) - The new rules are the direct result of Beijing's "
+    "curbs on graphite.",
+])
+def test_wire_copy_has_no_verdicts(extractor, text):
+    _, statements = run(extractor, text, outlet="Harbour Wire", country="US")
+    assert [s for s in statements if s.kind == "author"] == []
+
+
+def test_question_after_a_quote_paragraph_is_the_outlets(extractor):
+    # the splitter runs the closing mark and the next paragraph together; the question is
+    # about the parties its paragraph names
+    text = ("Talks resumed in Geneva.\n\n\"We are ready,\" an official said.\n\n"
+            "Who, after all, walked away from the deal Washington signed?")
+    _, statements = run(extractor, text, outlet="Capital Ledger", country="US")
+    assert [(s.kind, s.construction, s.text) for s in statements][-1] == (
+        "author", "rhetorical_question",
+        "Who, after all, walked away from the deal Washington signed?")
+
+
+def test_state_media_of_the_registry_speaks_in_its_own_voice_under_a_dateline(extractor):
+    question = "Who gave Washington the right to decide which countries may buy chips?"
+    _, statements = run(extractor, f"BEIJING, May 2 (Xinhua) -- {question}", outlet="Xinhua",
+                        country="CN")
+    assert [(s.kind, s.speaker, s.text) for s in statements] == [("author", "Xinhua", question)]
+    _, statements = run(extractor, f"BEIJING, May 2 (Harbour Wire) -- {question}",
+                        outlet="Harbour Wire", country="US")
+    assert statements == []

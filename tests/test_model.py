@@ -1,0 +1,90 @@
+"""The relation model: markers, save → reload → same prediction, calibration helpers."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from pipeline.errors import BlamegraphError
+from pipeline.model import Encoder, ModelConfig, build, collate, load, save
+
+TEXT = ("BEIJING, May 3 (Wire) — China's commerce ministry accused Washington of \"bullying\" "
+        "Chinese chip firms, saying the entity list additions hurt Huawei.")
+
+
+@pytest.fixture(scope="module")
+def built():
+    torch.manual_seed(0)
+    return build(ModelConfig(lora_layers=1, head_hidden=16))
+
+
+def _span(text, needle):
+    start = text.index(needle)
+    return start, start + len(needle)
+
+
+def test_statement_markers_and_targets(built):
+    model, tok = built
+    enc = Encoder(tok, model.cfg).statement(
+        TEXT, (_span(TEXT, "Washington of")[0], TEXT.index(", saying")),
+        "China's commerce ministry", [_span(TEXT, "Washington"), _span(TEXT, "Huawei")])
+    tokens = tok.convert_ids_to_tokens(enc.input_ids)
+    assert tokens[enc.mark_a] == "@" and tokens[enc.mark_b] == "^"
+    assert tokens[enc.mark_b + 1] == "washington"
+    assert [tokens[s:e] for s, e in enc.targets] == [["washington"], ["hua", "##wei"]]
+
+
+def test_pair_markers_follow_p_and_q_not_reading_order(built):
+    model, tok = built
+    encoder = Encoder(tok, model.cfg)
+    p, q = _span(TEXT, "China's commerce ministry"), _span(TEXT, "Washington")
+    forward, backward = encoder.pair(TEXT, p, q), encoder.pair(TEXT, q, p)
+    t_f = tok.convert_ids_to_tokens(forward.input_ids)
+    t_b = tok.convert_ids_to_tokens(backward.input_ids)
+    assert (t_f[forward.mark_a], t_f[forward.mark_a + 1]) == ("@", "china")
+    assert (t_f[forward.mark_b], t_f[forward.mark_b + 1]) == ("#", "washington")
+    assert (t_b[backward.mark_a], t_b[backward.mark_a + 1]) == ("@", "washington")
+    assert (t_b[backward.mark_b], t_b[backward.mark_b + 1]) == ("#", "china")
+
+
+def test_target_cut_off_by_truncation_is_flagged(built):
+    model, tok = built
+    text = "Officials said " + "very " * 300 + "that Washington erred."
+    cfg = ModelConfig(max_length=32)
+    enc = Encoder(tok, cfg).statement(text, (15, len(text)), "Officials",
+                                      [_span(text, "Washington")])
+    assert enc.targets == [(-1, -1)]
+
+
+def test_save_reload_same_prediction(built, tmp_path):
+    model, tok = built
+    encoder = Encoder(tok, model.cfg)
+    items = [encoder.statement(TEXT, (_span(TEXT, "Washington of")[0], TEXT.index(", saying")),
+                               "China's commerce ministry", [_span(TEXT, "Washington")]),
+             encoder.pair(TEXT, _span(TEXT, "China's commerce ministry"),
+                          _span(TEXT, "Washington"))]
+    batch = collate(items, tok.pad_token_id)
+    model.eval()
+    with torch.no_grad():
+        before = model.probabilities(model(**batch))
+    model.cfg.temperatures["pairs"] = 1.7
+    save(model, tmp_path / "m")
+    reloaded, _ = load(tmp_path / "m")
+    assert reloaded.cfg.temperatures["pairs"] == 1.7
+    model.cfg.temperatures["pairs"] = 1.0
+    with torch.no_grad():
+        after = reloaded.probabilities(reloaded(**batch))
+        before_t = model.probabilities(model(**batch))
+    for head in ("issue", "blame", "stance", "edge_issue"):  # weights are stored as float16
+        assert torch.allclose(before[head], after[head], atol=2e-3), head
+        assert torch.equal(before[head].argmax(-1), after[head].argmax(-1)), head
+    assert not torch.allclose(before_t["pairs"], after["pairs"])  # the temperature is applied
+    assert (tmp_path / "m" / "adapter.safetensors").stat().st_size < 5_000_000
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(BlamegraphError, match="E131"):
+        load(tmp_path)
+    (tmp_path / "config.json").write_text('{"format": "something-else"}')
+    (tmp_path / "adapter.safetensors").write_bytes(b"")
+    with pytest.raises(BlamegraphError, match="E132"):
+        load(tmp_path)
