@@ -643,11 +643,11 @@ def write_model_card(out: Path, metrics: dict[str, Any], counts: dict[str, Any],
         "- Trained: LoRA adapters on the top layers and the heads (`adapter.safetensors`).",
         f"- Temperatures (fitted on the dev split): {json.dumps(metrics.get('temperatures'))}",
         f"- Blame threshold chosen on the dev split: {metrics.get('blame_threshold')} "
-        "(set `blame.threshold` to it).",
+        "(used when `blame.threshold` is null, the default).",
         "", "## Data",
         "Constructed, labelled passages written for this project (`corpora/labels/`), split by "
         "dispute so that the test split measures generalization to unseen disputes.",
-        f"- Files: {', '.join(str(p) for p in data_files)}",
+        f"- Files: {', '.join(_relative(p) for p in data_files)}",
         *[f"- {name}: {c['statements']} statements, {c['pairs']} pairs; disputes: "
           f"{', '.join(c['disputes'])}" for name, c in counts.items()],
         "", "## Labels",
@@ -674,6 +674,16 @@ def write_model_card(out: Path, metrics: dict[str, Any], counts: dict[str, Any],
         "the entity linker, so an actor the linker misses cannot be blamed.",
     ]
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf8")
+
+
+def _relative(path: Path | str) -> str:
+    """A path relative to the repository when it lies inside it (cards must not carry the
+    machine's folder layout)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def default_label_files() -> list[Path]:
