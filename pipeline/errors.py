@@ -145,6 +145,46 @@ class Errors(metaclass=ErrorsWithCodes):
     E138 = ("Output '{path}' already exists. Pass --force to overwrite it.")
     E139 = ("No {task} model is configured. Pass --model, or set {task}.model in the config "
             "(`make models` builds the default one).")
+    # --- gold and development statement sets, pipeline/goldset.py (E160-E179) -----------------
+    E160 = ("Statement set folder '{path}' has no goldset.yaml. Add one with id_prefix, disputes "
+            "and the coverage minimums (corpora/gold/goldset.yaml is an example).")
+    E161 = ("Statement set settings '{path}' are not valid YAML: {detail}. Fix the syntax at the "
+            "given line.")
+    E162 = ("Statement set settings '{path}' are invalid:\n{detail}\nAllowed fields: id_prefix, "
+            "disputes, min_docs, min_statements, min_per_construction, min_by_construction.")
+    E163 = ("Source folder '{path}' holds no .txt files. Put the marked-up sources there "
+            "(source/*.txt, documents introduced by '=== <id>' lines).")
+    E164 = ("{where}: ']]' closes no open marker (near {context!r}). Every ']]' must close a "
+            "'[[key|' marker; remove it or add the opening marker.")
+    E165 = ("{where}: marker key '{key}' is used twice. Each [[key|...]] in a document needs its "
+            "own key; rename one (s1, s2, ... for statements, p1, p2, ... for mentions).")
+    E166 = ("{where}: marker(s) {keys} are never closed. Close each [[key|... with ']]'.")
+    E167 = ("{where}: speaker line {line!r} is not 'ALIAS = canonical name | role | side'. Fix "
+            "the line under 'speakers:'.")
+    E168 = ("{where}: statement line {line!r} has unknown construction '{construction}'. Use one "
+            "of {constructions}, or give the kind explicitly as construction:kind.")
+    E169 = ("{where}: statement key '{key}' has no [[{key}|...]] span in the text. Mark the span, "
+            "or fix the key in the 'statements:' line.")
+    E170 = ("{where}: author line {line!r} takes no cue, speaker or mention. Write it as "
+            "'key | author' (or 'key | construction:author').")
+    E171 = ("{where}: statement line {line!r} needs 5 fields: key | construction | cue | "
+            "speaker alias | mention key.")
+    E172 = ("{where}: statement line {line!r} names speaker alias '{alias}', which is not "
+            "defined under 'speakers:' ({aliases}). Add it there or fix the alias.")
+    E173 = ("{where}: statement line {line!r} names mention key '{key}', which has no "
+            "[[{key}|...]] span in the text. Mark the mention or fix the key.")
+    E174 = ("{where}: marked span(s) {keys} are never used by a 'statements:' line. Use them or "
+            "remove their markers.")
+    E175 = ("{where}: the metadata has no '{field}:' line. Every document needs date, outlet, "
+            "country, register and dispute lines before 'speakers:'.")
+    E176 = ("{where}: document id '{doc_id}' does not look like {example}. Ids in this set are "
+            "'{prefix}' followed by three digits.")
+    E177 = ("{where}: document id '{doc_id}' is already used in {first}. Ids must be unique "
+            "across the set; renumber one of them.")
+    E178 = ("Statement file '{path}' does not exist. Build it first with "
+            "`python -m pipeline.goldset build {set_dir}`.")
+    E179 = ("{where}: the document has no 'text:' line, or no text after it. Put the marked-up "
+            "text between 'text:' and 'statements:'.")
     # --- command line ------------------------------------------------------------------------
     E040 = ("Unexpected argument '{arg}'. Config overrides look like --set blame.threshold=0.6 "
             "or --blame.threshold 0.6.")
