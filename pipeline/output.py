@@ -158,10 +158,3 @@ class OutputWriter:
             if writer.tmp_path.exists():
                 writer.tmp_path.unlink()
 
-
-def write_table(path: Path, rows: list[dict[str, Any]], arrow_schema: pa.Schema) -> None:
-    """Write a small whole table atomically (used for aggregates computed at the end)."""
-    tmp = path.with_name(_TMP_PREFIX + path.name)
-    columns = {name: [row.get(name) for row in rows] for name in arrow_schema.names}
-    pq.write_table(pa.Table.from_pydict(columns, schema=arrow_schema), tmp, compression="zstd")
-    os.replace(tmp, path)

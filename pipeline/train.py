@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
+import shutil
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -614,8 +614,6 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
                             "train_config": tcfg.__dict__ | {"tasks": list(tcfg.tasks)}})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf8")
     write_model_card(out, metrics, counts, tcfg, data_files, base)
-    import shutil
-
     shutil.rmtree(out / ".trainer", ignore_errors=True)
     return metrics
 
@@ -661,7 +659,7 @@ def write_model_card(out: Path, metrics: dict[str, Any], counts: dict[str, Any],
         f"{fig(['blame_edges', 'with_issue', 'f1'])}",
         f"- stance macro-F1: {fig(['stance', 'macro_f1'])}",
         f"- issue macro-F1: {fig(['issue', 'macro_f1'])}",
-        f"- ECE: " + ", ".join(f"{h} {v['ece']}" for h, v in
+        "- ECE: " + ", ".join(f"{h} {v['ece']}" for h, v in
                                test.get("calibration", {}).items()),
         "", "Full figures, per-label scores and confusion matrices: `metrics.json`.", "",
         "## Reproduce",

@@ -8,12 +8,10 @@ import torch
 
 from pipeline.blame import Target
 from pipeline.errors import BlamegraphError
-from pipeline.model import ModelConfig, load
-from pipeline.train import (PairExample, StatementExample, TrainConfig, calibrate,
-                            encode_pair, encode_statement, evaluate_examples,
-                            expected_calibration_error, finetune, fit, fit_temperature,
-                            predict_logits, TASKS)
-from pipeline.model import Encoder
+from pipeline.model import Encoder, ModelConfig, load
+from pipeline.train import (TASKS, PairExample, StatementExample, TrainConfig, encode_pair,
+                            encode_statement, evaluate_examples, expected_calibration_error,
+                            finetune, fit, fit_temperature, predict_logits)
 
 A = ("Beijing accused Washington of bullying Chinese chip makers with its export controls, "
      "a ministry spokesperson said.")
