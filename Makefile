@@ -42,8 +42,8 @@ report: $(SAMPLE_OUT)/report/index.html ## Build the HTML report of the sample r
 test: $(STAMP) ## Run the fast offline test suite
 	$(BIN)/python -m pytest -q tests pipeline
 
-test-slow: $(STAMP) ## Run the slow corpus-scale tests too
-	$(BIN)/python -m pytest -q -m "slow or not slow" tests pipeline
+test-slow: $(STAMP) ## Run the slow corpus-scale tests too, and the long fuzz run
+	BLAMEGRAPH_FUZZ=slow $(BIN)/python -m pytest -q -m "slow or not slow" tests pipeline
 
 out/eval/statements.json: $(STAMP) $(SOURCES) corpora/gold/statements.jsonl
 	@mkdir -p out/eval

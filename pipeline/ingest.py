@@ -160,8 +160,10 @@ def _csv_layout(path: Path) -> tuple[str, list[str]]:
     """Delimiter and column names of a CSV file.
 
     The delimiter is the one of , ; tab | under which the header has a 'text' column (most
-    columns wins); without one, csv.Sniffer's guess, else ','. The header decides first
-    because Sniffer is easily misled by prose full of commas.
+    columns wins; on a tie, as for a one-column header, the one under which most sampled data
+    rows have that many fields, then the first listed); without one, csv.Sniffer's guess,
+    else ','. The header decides first because Sniffer is easily misled by prose full of
+    commas.
     """
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
         sample = f.read(_CSV_SAMPLE_CHARS)
@@ -170,10 +172,23 @@ def _csv_layout(path: Path) -> tuple[str, list[str]]:
         row = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
         return [name.strip() or f"column_{i}" for i, name in enumerate(row, 1)]
 
+    def fit(delimiter: str, n_columns: int) -> int:
+        """Sampled data rows that have the header's number of fields under ``delimiter``."""
+        rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))[1:]
+        if len(sample) == _CSV_SAMPLE_CHARS:
+            rows = rows[:-1]  # the sample may end inside the last row
+        return sum(len(row) == n_columns for row in rows if row)
+
     candidates = [(d, header(d)) for d in _CSV_DELIMITERS]
     with_text = [c for c in candidates if "text" in c[1]]
     if with_text:
-        return max(with_text, key=lambda c: len(c[1]))
+        n_max = max(len(c[1]) for c in with_text)
+        tied = [c for c in with_text if len(c[1]) == n_max]
+        if len(tied) == 1:
+            return tied[0]
+        # A one-column header reads the same under every delimiter: the data decides, or
+        # a ';'-separated file would be cut at every comma of its prose.
+        return max(tied, key=lambda c: fit(c[0], n_max))
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=_CSV_DELIMITERS).delimiter
     except csv.Error:  # Sniffer's only way of saying "no idea"
@@ -255,6 +270,14 @@ def _read_jsonl(inp: InputFile, cfg: IngestConfig) -> Iterator[_Raw | Quarantine
             except json.JSONDecodeError as e:
                 yield Quarantined(inp.source, lineno, Reasons.BAD_JSON, Errors.E011.format(
                     detail=f"column {e.colno}: {e.msg}", **where))
+                continue
+            except (ValueError, RecursionError) as e:
+                # Valid syntax the parser still refuses: an integer over Python's 4300-digit
+                # limit (ValueError) or nesting deeper than the recursion limit.
+                detail = ("nested too deeply" if isinstance(e, RecursionError)
+                          else str(e).split(";")[0])
+                yield Quarantined(inp.source, lineno, Reasons.BAD_JSON, Errors.E011.format(
+                    detail=detail, **where))
                 continue
             if not isinstance(obj, dict):
                 kind = {list: "array", str: "string", bool: "boolean",

@@ -110,10 +110,12 @@ def normalize_text(text: str, cfg: IngestConfig) -> str:
     text = _LINE_BREAKS.sub("\n", text).replace(_PARAGRAPH_SEPARATOR, "\n\n")
     if cfg.strip_html and _LOOKS_HTML.search(text):
         text = _strip_html(text)
+    # Invisible characters go before NFC: "e\u200b\u0301" must compose once the zero-width
+    # space is gone.
+    text = _INVISIBLE.sub("", text)
     # After HTML decoding, because entities such as "e&#769;" can build decomposed sequences.
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
     text = _UNICODE_SPACES.sub(" ", text)
     text = _SPACE_RUN.sub(" ", text)
     lines = []
