@@ -696,6 +696,20 @@ def _trim(doc: Doc, a: int, b: int) -> tuple[int, int] | None:
     return a, b
 
 
+def _share_outer(doc: Doc, outer: dict[str, Any], inner: dict[str, Any], a: int, b: int) -> None:
+    """End the outer candidate's content at token ``b`` and give the inner cue its speaker
+    (the parser nested a second cue of the same speaker inside the first one's content)."""
+    cut = _trim(doc, a, b)
+    if cut is None:
+        return
+    outer["tok_range"] = list(cut)
+    outer["end"] = doc[cut[1] - 1].idx + len(doc[cut[1] - 1].text)
+    for key in ("speaker_start", "speaker_end", "speaker_text", "speaker_i",
+                "speaker_tok_start", "speaker_tok_end", "speaker_desc"):
+        inner[key] = outer[key]
+    inner["needs_outer"] = False
+
+
 def _subtree_range(tok: Token) -> tuple[int, int]:
     return tok.left_edge.i, tok.right_edge.i + 1
 
@@ -1562,15 +1576,7 @@ class _Extraction:
                 a, b = o["tok_range"]
                 if o is not c and a <= c["cue_i"] < b and o["cue_i"] < a:
                     # "X warned that A, arguing that B": B is X's too, and A stops at the comma
-                    cut = _trim(doc, a, k)
-                    if cut is None:
-                        continue
-                    o["tok_range"] = list(cut)
-                    o["end"] = doc[cut[1] - 1].idx + len(doc[cut[1] - 1].text)
-                    for key in ("speaker_start", "speaker_end", "speaker_text", "speaker_i",
-                                "speaker_tok_start", "speaker_tok_end", "speaker_desc"):
-                        c[key] = o[key]
-                    c["needs_outer"] = False
+                    _share_outer(doc, o, c, a, k)
         for c in cands:
             verb = doc[c["cue_i"]]
             if c["construction"] == "participial" or any(
@@ -1583,15 +1589,7 @@ class _Extraction:
                 if o is not c and a <= c["cue_i"] < b and o["cue_i"] < a \
                         and doc[o["cue_i"]].tag_ == "VBD":
                     # "X said A, and blamed Y for B": the parser put "blamed" inside A
-                    cut = _trim(doc, a, verb.i - 1)
-                    if cut is None:
-                        continue
-                    o["tok_range"] = list(cut)
-                    o["end"] = doc[cut[1] - 1].idx + len(doc[cut[1] - 1].text)
-                    for key in ("speaker_start", "speaker_end", "speaker_text", "speaker_i",
-                                "speaker_tok_start", "speaker_tok_end", "speaker_desc"):
-                        c[key] = o[key]
-                    c["needs_outer"] = False
+                    _share_outer(doc, o, c, a, verb.i - 1)
         cands = [c for c in cands if not c.get("needs_outer")]
         keep = []
         for c in cands:
