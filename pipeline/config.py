@@ -181,7 +181,9 @@ class RunConfig(_Model):
                                      "between runs with the same value")
     doc_timeout_s: float = Field(default=120.0, ge=0.0,
                                  title="Seconds a document may spend in the statements stage "
-                                       "before it is quarantined as 'timeout'; 0 = no limit")
+                                       "before it is quarantined as 'timeout', per started "
+                                       "100,000 characters (longer texts get proportionally "
+                                       "more); 0 = no limit")
 
 
 class Config(_Model):

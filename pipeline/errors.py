@@ -205,13 +205,14 @@ class Errors(metaclass=ErrorsWithCodes):
             "interrupted run, or --force to start over.")
     E056 = ("--address '{address}' is only used by --engine ray. Add --engine ray, or drop "
             "--address.")
-    E057 = ("Document '{id}' (record {position} of {source}) took longer than "
-            "run.doc_timeout_s={limit}s in the {stage} stage and was quarantined. Raise "
-            "run.doc_timeout_s, or check the document for pathological text.")
+    E057 = ("Document '{id}' (record {position} of {source}) took longer than its limit of "
+            "{limit:g}s (run.doc_timeout_s={base:g}s per 100,000 characters) in the {stage} "
+            "stage and was quarantined. Raise run.doc_timeout_s, or check the document for "
+            "pathological text.")
     E058 = ("Could not start or reach Ray{where}: {detail}. Check the address (ray://HOST:10001 "
             "or HOST:6379 of a running cluster, see docs/scale-out.md), or omit --address to "
             "start a local Ray instance.")
-    E059 = ("A worker failed while processing shard {shard} of '{path}': {detail}. Complete "
+    E059 = ("A worker failed while processing {shard} of '{path}': {detail}. Complete "
             "shards are kept; fix the cause and rerun the same command with --resume.")
     # --- aggregates, divergence, report, query (E070-E089) ------------------------------------
     E070 = ("Run folder '{path}' does not exist or is not a folder. Pass the --out folder of a "

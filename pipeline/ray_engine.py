@@ -100,8 +100,15 @@ def run_shards(loaded: LoadedConfig, store: ShardStore, shards: Iterable[Shard],
         ds = ds.map_batches(RayShardWorker, batch_size=1, batch_format="numpy",
                             compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1,
                             fn_constructor_kwargs={"loaded": loaded, "out": str(store.out)})
-        for row in ds.iter_rows():
-            yield json.loads(row["summary"])
+        try:
+            for row in ds.iter_rows():
+                yield json.loads(row["summary"])
+        except Exception as e:  # noqa: BLE001 - Ray wraps the worker's error in its own types
+            cause = getattr(e, "cause", None)
+            if isinstance(cause, BlamegraphError):
+                raise cause from e
+            raise BlamegraphError(Errors.E059.format(shard="a shard", path=store.out,
+                                                     detail=f"{type(e).__name__}: {e}")) from e
     finally:
         if started_here:
             ray.shutdown()

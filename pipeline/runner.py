@@ -44,6 +44,7 @@ from .shards import ERRORS_FILE, PARTS, Shard, ShardOutput, ShardStore, error_re
 logger = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")
+TIMEOUT_CHARS = 100_000  # run.doc_timeout_s is per this many characters of text
 PLAN_FORMAT = 1
 # Settings that change how fast a run goes, never what it writes: left out of the plan, so a
 # run may be resumed with more processes or on another engine.
@@ -186,13 +187,16 @@ class ShardWorker:
 
     def _process(self, shard: Shard) -> ShardOutput:
         timer = manifest.StageTimer()
-        limit = self.cfg.run.doc_timeout_s
+        base = self.cfg.run.doc_timeout_s
         quarantined: list[tuple[int, Quarantined]] = []
         results: list[tuple[Document, list[Any], list[Any]]] = []
         for i, item in shard.items:
             if isinstance(item, Quarantined):
                 quarantined.append((i, item))
                 continue
+            # Time grows linearly with length for sound text; a pathological one (a
+            # super-linear corner of a rule or the tokenizer) blows through the limit.
+            limit = base * max(1.0, len(item.text) / TIMEOUT_CHARS)
             try:
                 with timer.stage("statements"), deadline(limit):
                     results.append(next(self.extractor.process([item])))
@@ -201,7 +205,8 @@ class ShardWorker:
                 quarantined.append((i, Quarantined(
                     item.source, item.position, Reasons.TIMEOUT,
                     Errors.E057.format(id=item.doc_id, position=item.position,
-                                       source=item.source, limit=limit, stage="statements"),
+                                       source=item.source, limit=limit, base=base,
+                                       stage="statements"),
                     item.doc_id)))
                 # Interrupted mid-document: the pipeline's state is not to be trusted.
                 with timer.stage("load_models"):
@@ -303,8 +308,8 @@ def _pool(loaded: LoadedConfig, store: ShardStore, shards: Iterable[Shard],
                 try:
                     yield future.result()
                 except BrokenProcessPool as e:
-                    raise BlamegraphError(Errors.E059.format(shard=k, path=store.out,
-                                                             detail=e)) from e
+                    raise BlamegraphError(Errors.E059.format(
+                        shard=f"shard {k}", path=store.out, detail=e)) from e
 
         for shard in shards:
             pending[pool.submit(_pool_process, str(store.out), shard)] = shard.index
@@ -507,7 +512,9 @@ def run_corpus(input_path: str | Path, out: str | Path, loaded: LoadedConfig, *,
                    "sha256": loaded.hash, "resolved": loaded.resolved()},
         "seed": cfg.seed,
         "models": {"spacy": spacy_info, **models} if spacy_info else models,
-        "execution": {"engine": engine, "address": address, "n_process": n_process or 1,
+        # n_process null on Ray: one actor per cluster CPU (at most one per shard)
+        "execution": {"engine": engine, "address": address,
+                      "n_process": n_process or (None if engine == "ray" else 1),
                       "shard_size": cfg.run.shard_size, "n_shards": n_shards,
                       "n_shards_reused": n_reused, "torch_threads": cfg.run.torch_threads,
                       "doc_timeout_s": cfg.run.doc_timeout_s},

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import manifest
+from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import BlamegraphError, Reasons
 from pipeline.runner import DocTimeout, deadline, run_corpus
@@ -159,7 +160,7 @@ def test_full_disk_then_resume(corpus, reference, tmp_path, monkeypatch, failing
     assert_same_outputs(out, reference.out)
 
 
-def test_resume_checks_the_plan(corpus, reference, tmp_path, monkeypatch):
+def test_resume_checks_the_plan(corpus, reference, tmp_path, monkeypatch, capsys):
     out = tmp_path / "plan"
     monkeypatch.setattr(pq.ParquetWriter, "write_table", _disk_full(8))
     with pytest.raises(BlamegraphError, match="E054"):
@@ -181,6 +182,9 @@ def test_resume_checks_the_plan(corpus, reference, tmp_path, monkeypatch):
     assert_same_outputs(out, reference.out)
     again = run_corpus(corpus, out, _config(), resume=True)
     assert again.already_complete
+    assert main(["run", str(corpus), "--out", str(out), "--resume",
+                 f"--run.shard_size={SHARD_SIZE}"]) == 0
+    assert "already complete" in capsys.readouterr().out
     with pytest.raises(BlamegraphError, match="E050"):
         run_corpus(corpus, out, _config("blame.threshold=0.9"), resume=True)
 
