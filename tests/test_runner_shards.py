@@ -87,16 +87,15 @@ def _complete_shards(out: Path) -> int:
         if root.is_dir() else 0
 
 
-def test_sigkill_at_random_points_then_resume(corpus, reference, tmp_path):
-    """Kill the CLI with SIGKILL three times, each after a random number of newly committed
-    shards plus a random delay (so kills land in processing, commits, the merge and clean-up),
-    then resume: the outputs equal the uninterrupted run's."""
+def _kill_and_resume(corpus: Path, reference, out: Path, n_kills: int) -> None:
+    """Kill the CLI with SIGKILL ``n_kills`` times, each after a random number of newly
+    committed shards plus a random delay (so kills land in processing, commits, the merge and
+    clean-up), then resume: the outputs equal the uninterrupted run's."""
     seed = int(os.environ.get("BLAMEGRAPH_KILL_SEED", time.time()))
     rng = random.Random(seed)
-    out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     kills = 0
-    for _ in range(3):
+    for _ in range(n_kills):
         target = _complete_shards(out) + rng.randint(0, 1)
         delay = rng.uniform(0.0, 1.5)
         proc = subprocess.Popen(_cli(corpus, out), env=env, stdout=subprocess.DEVNULL,
@@ -120,10 +119,18 @@ def test_sigkill_at_random_points_then_resume(corpus, reference, tmp_path):
             for part in root.glob("[0-9]*") if root.is_dir() else []:
                 assert ".tmp-" in part.name or (part / "shard.json").is_file(), (seed, part)
     assert kills >= 1, f"seed {seed}: the run finished before any kill"
-    result = run_corpus(corpus, out, _config(), resume=True)
-    assert not result.already_complete or (out / "run.json").exists()
+    run_corpus(corpus, out, _config(), resume=True)
     assert_same_outputs(out, reference.out)
     assert not list(out.glob(".tmp-*"))
+
+
+def test_sigkill_at_random_points_then_resume(corpus, reference, tmp_path):
+    _kill_and_resume(corpus, reference, tmp_path / "killed", n_kills=3)
+
+
+@pytest.mark.slow
+def test_sigkill_ten_times_then_resume(corpus, reference, tmp_path):
+    _kill_and_resume(corpus, reference, tmp_path / "killed", n_kills=10)
 
 
 def _disk_full(n: int):
