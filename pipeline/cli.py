@@ -52,6 +52,14 @@ def run(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config YAML"),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output folder"),
+    resume: bool = typer.Option(False, "--resume",
+                                help="Continue an interrupted run in --out from its last "
+                                     "complete shard"),
+    engine: str = typer.Option("local", "--engine",
+                               help="local (this machine; run.n_process processes) or ray"),
+    address: Optional[str] = typer.Option(None, "--address",
+                                          help="Ray cluster address (with --engine ray; "
+                                               "default: start a local Ray instance)"),
     sets: Optional[List[str]] = typer.Option(None, "--set",
                                              help="Config override key.path=value (repeatable)"),
 ) -> None:
@@ -59,8 +67,11 @@ def run(
     from .runner import run_corpus
 
     loaded = load_config(config, _overrides(sets, ctx.args))
-    result = run_corpus(input_path, out, loaded, force=force, progress=sys.stderr.isatty())
+    result = run_corpus(input_path, out, loaded, force=force, resume=resume,
+                        progress=sys.stderr.isatty(), engine=engine, address=address)
     c = result.counts
+    if result.already_complete:
+        typer.echo(f"The run in {out}/ is already complete; nothing to do.")
     typer.echo(f"Read {c['records_read']} records: {c['documents']} documents, "
                f"{c['quarantined']} quarantined ({out / 'errors.jsonl'}); "
                f"{c['rows']['statements.parquet']} statements, "

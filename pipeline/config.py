@@ -168,6 +168,24 @@ class OutputConfig(_Model):
     row_group_size: int = Field(default=10_000, ge=1, title="Parquet rows per row group")
 
 
+class RunConfig(_Model):
+    shard_size: int = Field(default=500, ge=1,
+                            title="Input records per shard, the unit of work, commit and resume "
+                                  "(by read order; classifier batches never cross a shard)")
+    n_process: int | None = Field(default=None, ge=1,
+                                  title="Worker processes (local engine) or actors (Ray) over "
+                                        "shards; null = statements.n_process locally, every "
+                                        "cluster CPU on Ray")
+    torch_threads: int = Field(default=1, ge=1,
+                               title="torch threads per worker; results are bit-identical only "
+                                     "between runs with the same value")
+    doc_timeout_s: float = Field(default=120.0, ge=0.0,
+                                 title="Seconds a document may spend in the statements stage "
+                                       "before it is quarantined as 'timeout', per started "
+                                       "100,000 characters (longer texts get proportionally "
+                                       "more); 0 = no limit")
+
+
 class Config(_Model):
     dispute: str = Field(title="Short name of the configured dispute")
     seed: int = Field(default=13, title="Seed for random, numpy and torch")
@@ -185,6 +203,8 @@ class Config(_Model):
     aggregate: AggregateConfig = Field(default_factory=AggregateConfig, title="Aggregation")
     divergence: DivergenceConfig = Field(default_factory=DivergenceConfig, title="Divergence")
     output: OutputConfig = Field(default_factory=OutputConfig, title="Output files")
+    run: RunConfig = Field(default_factory=RunConfig,
+                           title="Sharding, parallelism and time limits of `blamegraph run`")
 
     @model_validator(mode="after")
     def _check_sides(self) -> "Config":

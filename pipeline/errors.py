@@ -29,7 +29,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E005 = ("CSV file '{path}' has no 'text' column (columns: {columns}). Every input needs a "
             "'text' column; rename the column holding the article body to 'text'.")
     E006 = ("Output folder '{path}' already exists and is not empty. Pass --force to overwrite "
-            "it, or choose another --out.")
+            "it, --resume to continue an interrupted run there, or choose another --out.")
     E007 = ("Output path '{path}' is a file, not a folder. Choose a folder for --out.")
     E008 = ("Parquet file '{path}' has no 'text' column (columns: {columns}). Every input needs "
             "a 'text' column.")
@@ -189,6 +189,31 @@ class Errors(metaclass=ErrorsWithCodes):
     E040 = ("Unexpected argument '{arg}'. Config overrides look like --set blame.threshold=0.6 "
             "or --blame.threshold 0.6.")
     E041 = ("Override '{arg}' has no value. Use {arg} VALUE or --set {key}=VALUE.")
+    # --- run execution: shards, --resume, engines (E050-E059) --------------------------------
+    E050 = ("Cannot resume the run in '{path}': {differences}. Resume only with the input, "
+            "config, models and shard size of the interrupted run, or pass --force (without "
+            "--resume) to start over.")
+    E051 = ("Output folder '{path}' holds no run to resume (no .shards/plan.json and no "
+            "run.json). Run without --resume, or pass --force to overwrite the folder.")
+    E052 = ("--engine ray needs Ray, which cannot be imported ({detail}). Install it with "
+            "`pip install 'blamegraph[ray]'` (or `make setup-ray`), or use --engine local.")
+    E053 = ("Engine '{engine}' is not known. Use --engine local or --engine ray.")
+    E054 = ("Writing '{path}' failed: {detail}. The partial file was removed and every complete "
+            "shard is kept; free disk space (or fix the cause) and rerun the same command with "
+            "--resume to continue.")
+    E055 = ("--resume and --force contradict each other. Pass --resume to continue an "
+            "interrupted run, or --force to start over.")
+    E056 = ("--address '{address}' is only used by --engine ray. Add --engine ray, or drop "
+            "--address.")
+    E057 = ("Document '{id}' (record {position} of {source}) took longer than its limit of "
+            "{limit:g}s (run.doc_timeout_s={base:g}s per 100,000 characters) in the {stage} "
+            "stage and was quarantined. Raise run.doc_timeout_s, or check the document for "
+            "pathological text.")
+    E058 = ("Could not start or reach Ray{where}: {detail}. Check the address (ray://HOST:10001 "
+            "or HOST:6379 of a running cluster, see docs/scale-out.md), or omit --address to "
+            "start a local Ray instance.")
+    E059 = ("A worker failed while processing {shard} of '{path}': {detail}. Complete "
+            "shards are kept; fix the cause and rerun the same command with --resume.")
     # --- aggregates, divergence, report, query (E070-E089) ------------------------------------
     E070 = ("Run folder '{path}' does not exist or is not a folder. Pass the --out folder of a "
             "finished `blamegraph run`.")
@@ -225,10 +250,11 @@ class Reasons:
     UNDECODABLE = "undecodable"
     NOT_TEXT = "not_text"
     PROCESSING_FAILED = "processing_failed"
+    TIMEOUT = "timeout"
 
     ALL = (BAD_JSON, NOT_AN_OBJECT, MISSING_TEXT, NON_STRING_TEXT, EMPTY_TEXT, BAD_ID,
            DUPLICATE_ID, DUPLICATE_CONTENT, NOT_ENGLISH, TOO_LARGE, UNDECODABLE, NOT_TEXT,
-           PROCESSING_FAILED)
+           PROCESSING_FAILED, TIMEOUT)
 
 
 class BlamegraphError(ValueError):

@@ -47,6 +47,37 @@ def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def content_sha256(path: Path, batch_rows: int = 10_000) -> str:
+    """SHA-256 of a Parquet file's schema and rows, independent of its encoding.
+
+    Equal for two files with the same column names and types and the same rows in the same
+    order, whatever their row groups, compression or writer metadata. What is hashed, so that
+    anyone can recompute it: one line with the schema as JSON ``[[name, type], ...]``, then one
+    line per row, the row's values as a JSON array in column order (dates as ISO strings,
+    floats in Python's shortest round-trip form), compact separators, UTF-8, each line ending
+    in ``\n``. A JSON Lines file (``errors.jsonl``) is hashed as its bytes.
+    """
+    if path.suffix != ".parquet":
+        return sha256_file(path)
+    import pyarrow.parquet as pq
+
+    digest = hashlib.sha256()
+    with pq.ParquetFile(path) as pf:
+        fields = [[f.name, str(f.type)] for f in pf.schema_arrow]
+        digest.update(_canonical(fields))
+        names = pf.schema_arrow.names
+        for batch in pf.iter_batches(batch_size=batch_rows):
+            columns = [batch.column(name).to_pylist() for name in names]
+            for row in zip(*columns):
+                digest.update(_canonical(list(row)))
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str,
+                       allow_nan=True) + "\n").encode("utf8")
+
+
 def sha256_tree(path: Path) -> str:
     """One checksum over every file in a folder (relative names and contents, sorted)."""
     if path.is_file():

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 ERRORS_FILE = "errors.jsonl"
 MANIFEST_FILE = "run.json"
 # Everything a run may write; --force removes exactly these, never other files of the user.
-OWNED = (*schema.OUTPUTS, ERRORS_FILE, MANIFEST_FILE, "report")
+OWNED = (*schema.OUTPUTS, ERRORS_FILE, MANIFEST_FILE, "report", ".shards")
 _TMP_PREFIX = ".tmp-"
 
 

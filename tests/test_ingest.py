@@ -318,7 +318,7 @@ def test_broken_jsonl_reconciles(broken):
     positions = [it.position for it in items]
     assert positions == sorted(positions)  # input order
     assert {q.reason for q in quarantined_of(items)} == set(Reasons.ALL) - {
-        Reasons.NOT_TEXT, Reasons.PROCESSING_FAILED}
+        Reasons.NOT_TEXT, Reasons.PROCESSING_FAILED, Reasons.TIMEOUT}  # TIMEOUT: the runner's
 
 
 @pytest.mark.parametrize("reason,position,record_id,fragment", REASON_CASES,
