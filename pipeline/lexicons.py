@@ -225,6 +225,9 @@ AUTHOR_BLAME = [
     r"self-defeating", r"backfir\w+", r"misguided", r"dangerous\w*", r"destabili[sz]\w+",
     r"punish\w*", r"strangl\w*", r"chok(?:e|es|ed|ing|ehold)", r"blockade", r"wreck\w*",
     r"economic war\w*", r"launched the trade war", r"started the trade war",
+    # labels and charges common in state-media and editorial voice
+    r"(?<![-\w])dump(?:s|ed|ing)", r"guilty", r"sacrific\w+", r"scaremonger\w*",
+    r"fearmonger\w*", r"witch[- ]hunt\w*", r"mercantilis\w+", r"interfer(?:e|es|ed|ing|ence)",
 ]
 AUTHOR_BLAME_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_BLAME) + r")\b", re.I)
 
@@ -412,6 +415,19 @@ AUTHOR_STANCE = [
     r"should", r"must", r"ought to", r"cannot", r"can no longer", r"needs? to",
     r"has to", r"have to", r"too long", r"the behaviou?r of", r"not national security",
     r"instrument of", r"professed", r"handed .{0,40}excuse", r"keeps? choosing",
+    # verdict frames of opinion prose: "It is clear that …", "Facts have proven …"
+    r"it is (?:clear|obvious|evident|plain|undeniable|high time|time|no secret)",
+    r"(?:facts|history|experience|practice) (?:has|have) (?:proven|proved|shown|made clear)",
+    r"(?:has|have|had) made no secret", r"would do well to", r"had better",
+    r"(?:is|are|was|were) entitled to", r"(?:has|have) every right to", r"deserv\w+",
+    r"no (?:convincing|credible|coherent|clear|serious|good) (?:answer|plan|strategy|"
+    r"explanation|case|evidence|reason|justification)",
+    r"(?:will|would|can|could) (?:never|not) (?:work|succeed|solve|save|stop)",
+    r"excus(?:e|es|ed)",
+    # evaluative words of editorials
+    r"ill-conceived", r"heavy-handed", r"counterproductive", r"ineffective", r"naive",
+    r"cynical\w*", r"toothless", r"half-hearted", r"irrational", r"incoheren\w+",
+    r"blunt instrument", r"bandage", r"band-aid", r"gift to", r"(?:a |an )?(?:own|self-)goal",
 ]
 AUTHOR_STANCE_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_STANCE) + r")\b", re.I)
 # Verdicts that count only in commentary, state media, think-tank and government texts (wire
@@ -436,5 +452,15 @@ AUTHOR_VERDICT = [
     r"(?:will|would) (?:have to )?pay (?:the|a) (?:heavy |high )?price", r"(?:will|would) pay for",
     r"correct(?:s|ed|ing)? (?:its |their |his |her )?course",
     r"(?:is|are|was|were) not [\w' -]{1,40}, but",
+    r"not (?:an?|the) [\w' -]{1,40} but (?:an?|the)\b",
+    # contrastive correction: "a bandage, not a cure", "through innovation, not subsidies"
+    r", not (?:an?|the|through|by|because|out of)\b",
+    r"it (?:is|was) [^.?!]{0,80}, not [^.?!]{0,60}, that",
+    # turning a tool into a weapon: "turned export controls into a tool of containment"
+    r"turn(?:s|ed|ing)? [\w' -]{1,60} into (?:an? )?(?:weapons?|tools?|threats?|bargaining "
+    r"chips?|pawns?|hostages?)",
+    # "the so-called de-risking" is a sneer; before a quoted name ("its so-called "white
+    # list"") it only introduces a term, and wire copy uses it neutrally
+    r"so-called(?!\s*[\"\u201c\u2018'])",
 ]
 AUTHOR_VERDICT_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_VERDICT) + r")\b", re.I)

@@ -250,8 +250,10 @@ class _Resolution:
             if glued or after_hyphen:
                 name.append(tok)
                 continue
+            # "He Jun": a surname the tagger took for the pronoun, first word of the mention
+            surname_pronoun = bool(name) and tok.i == span.start and tok.text == "He"
             if tok.pos_ != "PROPN" and tok.ent_type_ != "PERSON" and not (
-                    name and name[-1].text == "-"):
+                    name and name[-1].text == "-") and not surname_pronoun:
                 break
             low = tok.lower_
             if low in lex.HONORIFICS or low in lex.ROLE_WORDS or low in lex.ORG_TITLES:
@@ -433,6 +435,10 @@ class _Resolution:
                 and name.split()[0] not in " ".join(
                     [match.name, *self.index.actors[match.actor_id].aliases]):
             match = None  # "Elliot Vance" is not the registry's "JD Vance"
+        if match is not None and match.type == "person" and name and " " not in name and any(
+                cl.kind == "person" and len(cl.names) > 1 and cl.names[-1] == name
+                and cl.canonical != match.name for cl in self.clusters):
+            match = None  # "Vance" after "Rosalind Vance, a fellow …" is her, not JD Vance
         located = re.match(r"\s*(?:in|to)\s+(?:the\s+)?[A-Z][^,;]*", desc or "")
         if match is not None and _LOCATED_BODY.search(match.name) and located:
             # "the Chinese Embassy in Ottawa": another mission than the registry's one

@@ -268,6 +268,26 @@ _POLITY_RE = re.compile(r"\b(?:capitals?|governments?|administrations?|countr(?:
                         r"allies|partners?|those who|nations?|Europe|the West)\b")
 
 
+# "Such practices seriously violate …", "The measures are a legitimate step …": a subject that
+# points back to an actor's acts named before.
+_ANAPHORIC_ACTS = re.compile(
+    r"(?:such|these|this|those|that|the)\s+(?:\w+\s+)?(?:practices?|moves?|measures?|actions?|acts?|"
+    r"behaviou?rs?|steps?|tactics?|policies|policy|decisions?|restrictions?|tariffs?|"
+    r"sanctions?|claims?|accusations?|remarks?|rhetoric|approach)\b", re.I)
+# Indefinite nouns that sum up without judging ("The duties are a response to …", "is a
+# member of …"): not verdicts of the evaluative-copula rule.
+_NEUTRAL_ATTRS = frozenset("""
+response reply member part result sign signal continuation extension follow-up follow
+consequence reaction step measure move decision product company country firm group
+""".split())
+# A quote this short that no one is credited with is a scare quote in the outlet's voice.
+_SCARE_QUOTE_WORDS = 4
+
+
+def text_of_quote(text: str, q: dict[str, Any]) -> str:
+    return text[q["start"]:q["end"]]
+
+
 def _headline_end(text: str) -> int:
     """End of a headline line at the top of the text (0 when there is none): a first
     paragraph of at most 20 words that has no final punctuation or is in Title Case. Headlines
@@ -374,6 +394,36 @@ def _agent(tok: Token) -> Token | None:
             for grand in child.children:
                 if grand.dep_ == "pobj":
                     return grand
+    return None
+
+
+def _late_agent(verb: Token) -> Token | None:
+    """The agent of a passive cue that the parser hung lower down: "was criticized [in a
+    statement by the ministry]", "was described as a mistake [by several economists]" (the
+    by-phrase attached to the statement or to the label). Only a by-phrase to the right of the
+    verb, in its own clause, and with nothing but nouns, adjectives and prepositions between
+    its head and the verb."""
+    for child in verb.children:
+        if child.dep_ != "prep" or child.i < verb.i or child.lower_ not in ("in", "as", "for"):
+            continue
+        for t in child.subtree:
+            if t.lower_ != "by" or t.dep_ not in ("prep", "agent") or t.i <= child.i:
+                continue
+            pobj = next((g for g in t.children if g.dep_ == "pobj"), None)
+            if pobj is None:
+                continue
+            path = t.head
+            clean = True
+            while path.i != child.i:  # the by-phrase hangs on nouns only, not on a clause
+                if path.pos_ in ("VERB", "AUX"):
+                    clean = False
+                    break
+                path = path.head
+            if not clean:
+                continue
+            if child.lower_ == "in" and t.head.lemma_.lower() not in lex.VOICE_NOUNS:
+                continue  # "in a statement by X", not "in a ruling by a court"
+            return pobj
     return None
 
 
@@ -578,7 +628,9 @@ def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
     if low in _SKIP_SUBJECTS:
         return False
     if subj.pos_ == "PRON":
-        return low in _PERSONAL or low in ("someone", "somebody", "others")
+        # "it was pointed out by her": an agent pronoun is in the object case
+        return low in _PERSONAL or low in ("someone", "somebody", "others") or (
+            low in ("him", "her", "them") and subj.dep_ == "pobj" and subj.head.lower_ == "by")
     if subj.dep_ == "csubj" or subj.pos_ in ("VERB", "AUX", "ADP", "SCONJ"):
         return False
     lemma_s = subj.lemma_.lower()
@@ -851,7 +903,11 @@ def _passive_charge(verb: Token, agent: Token) -> tuple[int, int, int] | None:
     prep = preps[0]
     if prep.right_edge.i <= prep.i:
         return None
-    return prep.i + 1, prep.right_edge.i + 1, prep.i
+    end = prep.right_edge.i + 1
+    by = agent.head
+    if prep.i < by.i < end and by.lower_ == "by":
+        end = by.i  # "described as [a mistake] by several economists": the agent is not charged
+    return prep.i + 1, end, prep.i
 
 
 def _inverted_range(ctx: _Ctx, verb: Token, subj: Token | None) -> tuple[int, int] | None:
@@ -1313,7 +1369,42 @@ class _Extraction:
                 cands.append(cand)
                 self.cue_sents.add(self.ctx.sent(tok)[0])
                 self.cue_toks.add(tok.i)
-        return self._prune(cands)
+        out = []
+        for c in self._prune(cands):
+            out.append(c)
+            also = c.pop("also", None)
+            if also is not None:  # "said A, and that B": B is a statement of its own
+                second = dict(c, tok_range=also, start=doc[also[0]].idx,
+                              end=doc[also[1] - 1].idx + len(doc[also[1] - 1].text))
+                out.append(second)
+        return out
+
+    def _paragraph_start(self, verb: Token) -> int | None:
+        """Character offset of the paragraph that holds ``verb`` when its sentence began in
+        an earlier paragraph (or in the headline), else None."""
+        doc = self.doc
+        lo = self.ctx.sent(verb)[0]
+        for k in range(verb.i - 1, lo - 1, -1):
+            if doc[k].is_space and "\n" in doc[k].text:
+                return doc[k + 1].idx if k + 1 < len(doc) else None
+        return None
+
+    def _same_paragraph(self, verb: Token, rng: tuple[int, int]) -> tuple[int, int] | None:
+        """The part of a content range in the cue's own paragraph: the splitter may run two
+        paragraphs together, but nobody's reported clause crosses a paragraph break."""
+        doc = self.doc
+        lo, hi = self.ctx.sent(verb)
+        p_lo, p_hi = lo, hi
+        for k in range(verb.i - 1, lo - 1, -1):
+            if doc[k].is_space and "\n" in doc[k].text:
+                p_lo = k + 1
+                break
+        for k in range(verb.i + 1, hi):
+            if doc[k].is_space and "\n" in doc[k].text:
+                p_hi = k
+                break
+        a, b = max(rng[0], p_lo), min(rng[1], p_hi)
+        return (a, b) if a < b else None
 
     def _according(self, tok: Token) -> dict[str, Any] | None:
         doc = self.doc
@@ -1413,6 +1504,8 @@ class _Extraction:
             extra_cue = [quoted, head]
         elif _is_passive(verb):
             agent = _agent(verb)
+            if agent is None and (lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS):
+                agent = _late_agent(verb)
             if agent is None:
                 return None
             subj = agent
@@ -1445,6 +1538,13 @@ class _Extraction:
                     # "spent years promising to …": narration, not speech; but "responded by
                     # saying that …" reports a clause
                     return None
+        if subj is None and construction == "said_that" and verb.tag_ in ("VBD", "VBZ", "VBP"):
+            # the splitter ran a headline or the previous paragraph into this sentence and the
+            # parser took the speaker for an object there ("… that almost worked\n\nWang
+            # Xiaodong, a former negotiator, said …"): the subject starts the paragraph
+            cut = self._paragraph_start(verb)
+            if cut is not None:
+                subj = self._after_dateline(verb, cut)
         needs_outer = False
         if not _speaker_ok(self.ctx, subj, lemma):
             # "X warned that A, arguing …" / "X said A, and blamed …": the parser hung the
@@ -1469,6 +1569,13 @@ class _Extraction:
             if subj is None:
                 return None
         rng, comp = _content_range(self.ctx, verb, lemma)
+        if rng is not None:
+            clipped = self._same_paragraph(verb, rng)
+            if clipped != rng and clipped is not None and clipped[0] <= verb.i < clipped[1]:
+                clipped = None  # what was left is the attribution itself
+            if clipped is None and lemma == "tell":
+                clipped = _surface_that(self.ctx, verb, limit_tokens=14)
+            rng = clipped
         if charge is not None:
             # "X was accused by Y [of Z]", "X was condemned by Y [as Z]"
             rng, comp = (charge[0], charge[1]), "accusation"
@@ -1497,8 +1604,10 @@ class _Extraction:
             # "if Washington believes it can …", "before its friends conclude that …": a
             # supposition, not a statement
             return None
-        if verb.dep_ == "relcl" and comp != "clause":
-            return None  # "which has long criticized X": background, not a statement here
+        if verb.dep_ == "relcl" and comp != "clause" and charge is None:
+            # "which has long criticized X": background, not a statement here; but "a step
+            # that was welcomed by X as Y" names its speaker and what was said
+            return None
         if comp == "object" and construction != "participial" and not _finite(verb):
             return None  # "will continue to … welcome investment": an intention, not speech
         if comp in ("object", "accusation") and doc[rng[0]].tag_ in ("WDT", "WP") \
@@ -1515,6 +1624,17 @@ class _Extraction:
         if rng is None:
             return None
         a, b = rng
+        also = None
+        if comp == "clause":
+            # "said [A], and that [B]": two reported clauses of one cue, two statements
+            for k in range(a + 2, b - 2):
+                if doc[k].lower_ == "that" and doc[k].dep_ == "mark" \
+                        and doc[k - 1].lower_ == "and" and doc[k - 2].text == "," \
+                        and doc[k].head.dep_ == "conj":
+                    first, second = _trim(doc, a, k - 1), _trim(doc, k + 1, b)
+                    if first is not None and second is not None:
+                        (a, b), also = first, second
+                    break
         if lemma in ("ask", "request") and _ANONYMITY.search(doc[a:b].text):
             return None  # "who asked not to be named": a condition, not a statement
         if lemma == "tell" and any(c.lower_ == "you" and c.dep_ in ("dative", "dobj")
@@ -1548,6 +1668,8 @@ class _Extraction:
                 "start": start_char, "end": end_char, "inherit": False, "warnings": "",
                 "cue_i": verb.i, "tok_range": [a, b], "comp": comp,
                 "cue_head": verb.head.i, "needs_outer": needs_outer}
+        if also is not None:
+            stmt["also"] = list(also)
         stmt.update(_mention(self.ctx, subj) if subj is not None else _no_mention())
         if charge is not None and stmt["speaker_tok_end"] > charge[2] > stmt["speaker_tok_start"]:
             # the parser hung the charge on the agent ("accused by agencies of building …")
@@ -1604,6 +1726,16 @@ class _Extraction:
                     break
             if nested:
                 continue
+            if c["construction"] == "passive" and c.get("comp") == "accusation" \
+                    and self.doc[c["cue_i"]].dep_ == "relcl":
+                noun = self.doc[c["cue_i"]].head
+                cut = noun.left_edge.i
+                for o in cands:
+                    a, b = o["tok_range"]
+                    if o is not c and a < cut < b and self.doc[cut - 1].text == ",":
+                        # the outer content ends before the appositive that was welcomed
+                        o["tok_range"] = [a, cut - 1]
+                        o["end"] = self.doc[cut - 2].idx + len(self.doc[cut - 2].text)
             if c.get("comp") in ("accusation", "object"):
                 verb = self.doc[c["cue_i"]]
                 a, b = c["tok_range"]
@@ -1625,6 +1757,12 @@ class _Extraction:
         i = c.get("speaker_i", -1)
         if i is None or i < 0 or c["construction"] == "participial":
             return False
+        verb = self.doc[c["cue_i"]]
+        if c["construction"] == "passive" and c.get("comp") == "accusation" \
+                and verb.dep_ == "relcl":
+            # "China said it would review the duties, a step that has been welcomed by X as
+            # Y": the relative clause names its own speaker and what X said
+            return True
         subj = self.doc[i]
         verb = self.doc[c["cue_i"]]
         hearer = any(ch.dep_ in ("dobj", "dative") and ch.pos_ == "PRON" for ch in verb.children)
@@ -1670,6 +1808,42 @@ class _Extraction:
         return out
 
     # -- author voice ------------------------------------------------------------------------------
+    def _about_actor(self, sent: Any, s: int, e: int, mentions: list[tuple[int, int]],
+                     paras: list[tuple[int, int]], blame: bool) -> bool:
+        """Whether an evaluative sentence in the outlet's voice is about an actor, side or
+        polity: it names one; in commentary also "Both capitals …", a subject that points back
+        to an actor's acts ("Such practices seriously violate …"), and, for a blame word or a
+        question, an actor named in its paragraph."""
+        if any(s <= a < e for a, _ in mentions):
+            return True
+        if self.is_wire:
+            return False
+        body = self.ctx.text[s:e]
+        if _POLITY_RE.search(body) or _ANAPHORIC_ACTS.match(body):
+            return True
+        if blame:
+            para = next(((ps, pe) for ps, pe in paras if ps <= s < pe), None)
+            return para is not None and any(para[0] <= a < para[1] for a, _ in mentions)
+        return False
+
+    def _evaluative_copula(self, toks: list[Token], mentions: list[tuple[int, int]]) -> bool:
+        """"The Commission's duties are a blunt instrument …", "Washington's aid checks were a
+        bandage": in commentary, an actor's act that the outlet sums up with an indefinite
+        noun is a verdict. The subject must hold an actor as possessor or be one."""
+        root = next((t for t in toks if t.dep_ == "ROOT"), None)
+        if root is None or root.lemma_ != "be" or _negated_or_modal(root):
+            return False
+        subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        attr = next((c for c in root.children if c.dep_ == "attr" and c.pos_ == "NOUN"), None)
+        if subj is None or attr is None or attr.i < root.i:
+            return False
+        if not any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in attr.children):
+            return False
+        if attr.lemma_.lower() in _NEUTRAL_ATTRS:
+            return False
+        owner = [c for c in subj.children if c.dep_ == "poss"] + [subj]
+        return any(a <= o.idx < b for o in owner for a, b in mentions)
+
     def author(self, stmts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         doc, ctx = self.doc, self.ctx
         rows = doc._.get("bg_entities") if Doc.has_extension("bg_entities") else None
@@ -1682,7 +1856,10 @@ class _Extraction:
                         if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
         taken = [(s["start"], s["end"]) for s in stmts] + \
                 [(s["cue_start"], s["cue_end"]) for s in stmts if s["cue_start"] is not None]
-        for q in self.quotes:
+        for qi, q in enumerate(self.quotes):
+            if not self.is_wire and qi not in self.full_quote and q["close"] >= 0 \
+                    and len(text_of_quote(self.ctx.text, q).split()) <= _SCARE_QUOTE_WORDS:
+                continue  # a scare quote ("so-called "national security"") is the outlet's
             taken.append((q["open"], q["close"] + 1 if q["close"] >= 0 else q["end"]))
         out = []
         text = ctx.text
@@ -1723,20 +1900,15 @@ class _Extraction:
                  if not self._reported_word(s + m.start())]
         if question and self.is_wire:
             return None  # wire copy asks no rhetorical questions of its own
-        if not (blame or question or lex.AUTHOR_STANCE_RE.search(body) or (
-                not self.is_wire and lex.AUTHOR_VERDICT_RE.search(body))):
-            return None
-        about = any(s <= a < e for a, _ in mentions)
-        if not about and not self.is_wire:
-            about = bool(_POLITY_RE.search(body))
-            if not about and question:
-                # a rhetorical question about the parties the paragraph names ("Who, after
-                # all, has torn up one agreement after another?")
-                para = next(((ps, pe) for ps, pe in paras if ps <= s < pe), None)
-                about = para is not None and any(para[0] <= a < para[1] for a, _ in mentions)
-        if not about:
-            return None  # about no actor or side ("Both capitals …" counts in commentary)
         toks = [t for t in sent if s <= t.idx < e]
+        if not (blame or question or lex.AUTHOR_STANCE_RE.search(body) or (
+                not self.is_wire and (lex.AUTHOR_VERDICT_RE.search(body)
+                                      or self._evaluative_copula(toks, mentions)))):
+            return None
+        # a rhetorical question or a blame word may take its actor from its paragraph ("Who,
+        # after all, has torn up one agreement after another?")
+        if not self._about_actor(sent, s, e, mentions, paras, bool(blame) or question):
+            return None  # about no actor or side ("Both capitals …" counts in commentary)
         if any(t.i in self.cue_toks or self._reported_here(t) for t in toks):
             return None  # reported speech (even if pruned): not the outlet's voice
         if not any(t.pos_ in ("VERB", "AUX") for t in toks):
@@ -1761,6 +1933,8 @@ class _Extraction:
         deps = {c.dep_ for c in tok.children if c.i > tok.i}
         if deps & {"ccomp", "parataxis"} or (deps & {"xcomp"} and lemma in lex.XCOMP_VERBS):
             return True
+        if deps & {"xcomp"} and "dobj" in deps and lemma in lex.XCOMP_NEEDS_OBJECT:
+            return True  # "Lin urged Washington to stop …": an appeal reported, not a verdict
         if "dobj" in deps and (lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS
                                or lemma in _QUESTION_ASK):
             return True
@@ -1794,6 +1968,9 @@ class _Extraction:
         tok = self.doc[self.ctx.tok_at(char)]
         if any(c.dep_ == "nsubj" and c.lower_ in ("i", "we") for c in tok.children):
             return False  # "I blame the White House": the columnist is the outlet's voice
+        if tok.tag_ == "VBG" and tok.dep_ in ("csubj", "nsubj", "conj", "pobj") \
+                and not any(c.dep_ in ("nsubj", "poss") for c in tok.children):
+            return False  # "Blaming Chinese shipyards for … is like …": nobody's report
         return tok.pos_ == "VERB" and tok.lemma_.lower() in (lex.ACCUSE_VERBS | lex.SAY_VERBS)
 
     def run(self) -> list[dict[str, Any]]:
