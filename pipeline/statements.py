@@ -1599,6 +1599,9 @@ class _Extraction:
                 break
         if lemma not in lex.ACCUSE_VERBS and _nothing_said(verb):
             return None  # "did not say whether …", "can no longer claim …": nothing was said
+        if lemma in _QUESTION_ASK and any(c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall")
+                                          for c in children):
+            return None  # "voters will ask who pays the bill": nobody has asked yet
         if lemma not in lex.ACCUSE_VERBS and any(c.dep_ == "mark" and c.lower_ in (
                 "if", "unless", "before", "until", "lest") for c in children):
             # "if Washington believes it can …", "before its friends conclude that …": a
@@ -1712,6 +1715,20 @@ class _Extraction:
                         and doc[o["cue_i"]].tag_ == "VBD":
                     # "X said A, and blamed Y for B": the parser put "blamed" inside A
                     _share_outer(doc, o, c, a, verb.i - 1)
+        for c in cands:
+            if c["construction"] != "passive" or c.get("speaker_i") is None:
+                continue
+            left = doc[c["cue_i"]].left_edge.i
+            if left < 2 or doc[left - 1].lower_ != "and" or doc[left - 2].text != ",":
+                continue
+            for o in cands:
+                a, b = o["tok_range"]
+                if o is not c and a < left - 2 < b and o["cue_i"] < a:
+                    # "X said A, and it was pointed out by her that B": the parser hung the
+                    # second attribution inside A; it names its own speaker
+                    o["tok_range"] = [a, left - 2]
+                    o["end"] = doc[left - 3].idx + len(doc[left - 3].text)
+                    c["own"] = True
         cands = [c for c in cands if not c.get("needs_outer")]
         keep = []
         for c in cands:
@@ -1722,7 +1739,7 @@ class _Extraction:
                 a, b = o["tok_range"]
                 if a <= c["cue_i"] < b and not (c["tok_range"][0] <= o["cue_i"]
                                                 < c["tok_range"][1]):
-                    nested = not self._own_speaker(c)
+                    nested = not (c.get("own") or self._own_speaker(c))
                     break
             if nested:
                 continue
@@ -1981,7 +1998,7 @@ class _Extraction:
             stmts += self.author(stmts)
         stmts.sort(key=lambda s: (s["start"], s["end"]))
         for s in stmts:
-            for key in ("tok_range", "cue_head", "comp", "cue_i", "quote"):
+            for key in ("tok_range", "cue_head", "comp", "cue_i", "quote", "own"):
                 s.pop(key, None)
         return stmts
 
