@@ -240,6 +240,8 @@ class _Resolution:
         if head.ent_type_ in ("ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "WORK_OF_ART",
                               "EVENT", "LAW"):
             return None
+        if head.ent_type_ != "PERSON" and any(t.dep_ == "cc" and t.i > head.i for t in span):
+            return None  # "Australian Grape and Wine": a body's name, not a person's
         toks = [t for t in span if t.i <= head.i]
         name: list[Token] = []
         for tok in reversed(toks):
@@ -258,8 +260,10 @@ class _Resolution:
             low = tok.lower_
             if low in lex.HONORIFICS or low in lex.ROLE_WORDS or low in lex.ORG_TITLES:
                 break
-            if tok.ent_type_ in ("ORG", "GPE", "NORP"):
-                break
+            if tok.ent_type_ in ("ORG", "GPE", "NORP") and not (
+                    name and tok.pos_ == "PROPN" and tok.dep_ == "compound"
+                    and tok.head.ent_type_ == "PERSON" and tok.i + 1 == name[-1].i):
+                break  # (but "Han Lijun": a surname NER took for a people)
             name.append(tok)
         name.reverse()
         if not name:
@@ -440,9 +444,13 @@ class _Resolution:
                 and cl.canonical != match.name for cl in self.clusters):
             match = None  # "Vance" after "Rosalind Vance, a fellow …" is her, not JD Vance
         located = re.match(r"\s*(?:in|to)\s+(?:the\s+)?[A-Z][^,;]*", desc or "")
+        place = located.group().strip() if located else ""
+        if located is None and match is not None and match.type != "person":
+            # "the Chinese embassy in The Hague" (the place inside the mention)
+            located = re.search(r"\s(?:in|to)\s+(?:the\s+)?[A-Z][^,;]*$", mention[match.end:])
         if match is not None and _LOCATED_BODY.search(match.name) and located:
             # "the Chinese Embassy in Ottawa": another mission than the registry's one
-            cl = self._org(_DET.sub("", mention).strip() + " " + located.group().strip())
+            cl = self._org((_DET.sub("", mention).strip() + " " + place).strip())
             # a mission speaks for the country that sends it, not the one it sits in
             cl.side, cl.evidence = match.side, f"actor:{match.actor_id}"
             return cl
@@ -664,6 +672,7 @@ ministry department government administration embassy consulate commission counc
 cabinet bureau parliament congress senate regulator authorities authority party office mission
 side company firm corporation group chamber association federation institute university
 academy center centre foundation forum bank newspaper tabloid media outlet network court
+broadcaster television
 union league coalition alliance committee board
 """.split())
 _HUMAN_HEADS = frozenset("""

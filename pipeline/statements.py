@@ -264,8 +264,9 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 # Words that make a commentary sentence about the parties even without a registry actor.
-_POLITY_RE = re.compile(r"\b(?:capitals?|governments?|administrations?|countr(?:y|ies)|sides?|"
-                        r"allies|partners?|those who|nations?|Europe|the West)\b")
+_POLITY_RE = re.compile(r"\b(?:[Cc]apitals?|[Gg]overnments?|[Aa]dministrations?|[Cc]ountr(?:y|ies)|"
+                        r"[Ss]ides?|[Aa]llies|[Pp]artners?|[Tt]hose who|[Nn]ations?|Europe|"
+                        r"the West)\b")
 
 
 # "Such practices seriously violate …", "The measures are a legitimate step …": a subject that
@@ -279,6 +280,11 @@ _ANAPHORIC_ACTS = re.compile(
 _NEUTRAL_ATTRS = frozenset("""
 response reply member part result sign signal continuation extension follow-up follow
 consequence reaction step measure move decision product company country firm group
+""".split())
+# Real objects of "say" ("said a few words", "said nothing of the kind"): not a clause.
+_SAID_OBJECTS = frozenset("""
+nothing something anything little much word words thing things prayer goodbye hello thanks
+yes no so
 """.split())
 # A quote this short that no one is credited with is a scare quote in the outlet's voice.
 _SCARE_QUOTE_WORDS = 4
@@ -372,7 +378,7 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
     for child in tok.children:
         if child.dep_ in ("nsubj", "nsubjpass", "csubj") and child.pos_ != "PUNCT":
             if child.lower_ in ("who", "which", "that") and tok.dep_ == "relcl":
-                return tok.head
+                return _who_head(tok.head) if child.lower_ == "who" else tok.head
             return child
     if depth > 3:
         return None
@@ -388,6 +394,27 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
     return None
 
 
+def _who_head(head: Token) -> Token:
+    """The person a "who" clause is about when the parser hung it on the last noun of an
+    appositive: "Denise Whitaker, a spokeswoman for the trade office, who said …" (the office
+    does not say "who")."""
+    if head.ent_type_ == "PERSON" or head.lemma_.lower() in lex.ROLE_WORDS \
+            or head.lemma_.lower() in _HUMAN_NOUNS:
+        return head
+    cur = head
+    for _ in range(6):
+        if cur.dep_ in ("pobj", "prep", "appos", "compound", "poss") and cur.head.i != cur.i:
+            cur = cur.head
+            if cur.ent_type_ == "PERSON" or (cur.pos_ == "NOUN" and (
+                    cur.lemma_.lower() in lex.ROLE_WORDS or cur.lemma_.lower() in _HUMAN_NOUNS)):
+                # a role noun in an appositive stands for the name it describes
+                return cur.head if cur.dep_ == "appos" and cur.head.ent_type_ == "PERSON" \
+                    else cur
+        else:
+            break
+    return head
+
+
 def _agent(tok: Token) -> Token | None:
     for child in tok.children:
         if child.dep_ == "agent":
@@ -399,12 +426,16 @@ def _agent(tok: Token) -> Token | None:
 
 def _late_agent(verb: Token) -> Token | None:
     """The agent of a passive cue that the parser hung lower down: "was criticized [in a
-    statement by the ministry]", "was described as a mistake [by several economists]" (the
-    by-phrase attached to the statement or to the label). Only a by-phrase to the right of the
-    verb, in its own clause, and with nothing but nouns, adjectives and prepositions between
-    its head and the verb."""
+    statement by the ministry]", "was described as a mistake [by several economists]", "was
+    branded a threat [by the FCC]", "were called "hostile" [by the president]" (the by-phrase
+    attached to the statement or to the label). Only a by-phrase to the right of the verb, in
+    its own clause: nothing but nouns, adjectives and prepositions between it and the verb."""
     for child in verb.children:
-        if child.dep_ != "prep" or child.i < verb.i or child.lower_ not in ("in", "as", "for"):
+        if child.i < verb.i:
+            continue
+        label = child.dep_ in _LABEL_DEPS
+        if not label and not (child.dep_ == "prep" and child.lower_ in (
+                "in", "as", "for", "of", "over", "on")):
             continue
         for t in child.subtree:
             if t.lower_ != "by" or t.dep_ not in ("prep", "agent") or t.i <= child.i:
@@ -415,7 +446,11 @@ def _late_agent(verb: Token) -> Token | None:
             path = t.head
             clean = True
             while path.i != child.i:  # the by-phrase hangs on nouns only, not on a clause
-                if path.pos_ in ("VERB", "AUX"):
+                # (an active gerund takes no by-agent: "accused of stealing secrets [by
+                # prosecutors]" is the accusation's agent; "of being paid by X" is not)
+                if path.pos_ in ("VERB", "AUX") and not (
+                        path.tag_ == "VBG" and path.dep_ == "pcomp"
+                        and not any(c.dep_ in ("auxpass", "nsubjpass") for c in path.children)):
                     clean = False
                     break
                 path = path.head
@@ -425,6 +460,11 @@ def _late_agent(verb: Token) -> Token | None:
                 continue  # "in a statement by X", not "in a ruling by a court"
             return pobj
     return None
+
+
+# Complements that carry the label of a passive verb of labelling: "was branded [a threat]",
+# "were called ["hostile"]", "were labelled [unfair]".
+_LABEL_DEPS = frozenset({"oprd", "dobj", "attr", "acomp"})
 
 
 def _is_passive(tok: Token) -> bool:
@@ -528,8 +568,10 @@ def _mention(ctx: _Ctx, head: Token) -> dict[str, Any]:
                 and child.dep_ != "conj":
             continue
         if child.dep_ == "conj" and child.i > head.i:
-            # "Wang and Li said": keep coordinated speakers together
+            # "Wang and Li said", "Australian Grape and Wine": keep coordinated speakers
+            # together, with their conjunction
             keep.extend(t.i for t in sub)
+            keep.extend(c.i for c in head.children if c.dep_ == "cc" and head.i < c.i < child.i)
             continue
         keep.extend(t.i for t in sub)
     # a relative clause or appositive deeper inside ("a diplomat in the capital, who asked
@@ -857,6 +899,12 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
             dobj is not None or lemma not in lex.XCOMP_NEEDS_OBJECT):
         start = dobj.left_edge.i if dobj is not None and dobj.i < xcomp.i else xcomp.left_edge.i
         return (start, xcomp.right_edge.i + 1), "clause"
+    if lemma == "say" and dobj is not None and dobj.i > verb.i and dobj.pos_ in ("NOUN", "PROPN") \
+            and dobj.lemma_.lower() not in _SAID_OBJECTS and not ctx.is_mark(dobj) \
+            and dobj.right_edge.i - dobj.left_edge.i >= 3:
+        # "have said [the licensing system complies with …]": the tagger took the clause's
+        # verb for a noun, and the parser the clause for an object
+        return _subtree_range(dobj), "clause"
     if dobj is not None and dobj.i > verb.i and (lemma in lex.OBJECT_VERBS or oprd):
         ranges = [_subtree_range(dobj)] + [_subtree_range(o) for o in oprd] + \
                  [_subtree_range(p) for p in preps if p.lower_ in ("as", "for", "over")
@@ -890,22 +938,46 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
 
 def _passive_charge(verb: Token, agent: Token) -> tuple[int, int, int] | None:
     """The charge of a passive accusation, without its preposition: "X was accused by Y [of
-    Z]", "X has been criticised by Y [for Z]", "X was condemned by Y [as Z]". Returns (start,
-    end, preposition) token indices; the parser may hang "of Z" on the agent instead."""
+    Z]", "X has been criticised by Y [for Z]", "X was condemned by Y [as Z]", "the slump was
+    blamed by Y [on Z]"; or the label of a passive verb of labelling: "X was branded [a threat]
+    by Y". Returns (start, end, preposition or label) token indices; the parser may hang "of Z"
+    on the agent, and "as Z" on the statement that carries the agent."""
+    lemma = verb.lemma_.lower()
+    allowed = ("of", "for", "over", "as", "on") if lemma in ("blame", "pin") else (
+        "of", "for", "over", "as")
     preps = [c for c in verb.children if c.dep_ == "prep" and c.i > verb.i
-             and c.lower_ in ("of", "for", "over", "as")]
+             and c.lower_ in allowed]
+    by = agent.head if agent.head.lower_ == "by" else None
     if not preps:
-        # "accused by agencies [of building …]": a gerund charge attached to the agent
+        # "condemned by ByteDance [as] issued without due process": "as" marks a clause
+        for c in verb.children:
+            if c.dep_ == "advcl" and c.i > verb.i and any(
+                    m.dep_ == "mark" and m.lower_ == "as" for m in c.children):
+                mark = next(m for m in c.children if m.dep_ == "mark")
+                return mark.i + 1, c.right_edge.i + 1, mark.i
+    if not preps:
+        labels = [c for c in verb.children if c.dep_ in _LABEL_DEPS and c.i > verb.i]
+        if labels:
+            label = labels[0]
+            end = label.right_edge.i + 1
+            if by is not None and label.i < by.i < end:
+                end = by.i
+            return label.left_edge.i, end, label.left_edge.i - 1
+    if not preps:
+        # "accused by agencies [of building …]": a gerund charge attached to the agent;
+        # "described in a report by X [as Y]": the label attached to the report
         preps = [t for t in agent.subtree if t.dep_ == "prep" and t.lower_ in ("of", "for")
                  and any(g.dep_ == "pcomp" or g.tag_ == "VBG" for g in t.children)]
+        if not preps and by is not None:
+            preps = [t for t in [*by.head.children, *agent.children] if t.dep_ == "prep"
+                     and t.lower_ == "as" and t.i > by.i]
     if not preps:
         return None
     prep = preps[0]
     if prep.right_edge.i <= prep.i:
         return None
     end = prep.right_edge.i + 1
-    by = agent.head
-    if prep.i < by.i < end and by.lower_ == "by":
+    if by is not None and prep.i < by.i < end:
         end = by.i  # "described as [a mistake] by several economists": the agent is not charged
     return prep.i + 1, end, prep.i
 
@@ -1361,7 +1433,9 @@ class _Extraction:
             if tok.lower_ == "according" and tok.i + 1 < len(doc) \
                     and doc[tok.i + 1].lower_ == "to":
                 cand = self._according(tok)
-            elif _is_cue(tok):
+            elif _is_cue(tok) or (tok.lemma_.lower() in lex.VIEW_VERBS and tok.pos_ == "VERB"
+                                  and _is_passive(tok)):
+                # "is seen by analysts as a warning shot": a view voiced by a named holder
                 cand = self._reported_cue(tok)
             else:
                 cand = None
@@ -1503,15 +1577,17 @@ class _Extraction:
             construction = "passive"
             extra_cue = [quoted, head]
         elif _is_passive(verb):
-            agent = _agent(verb)
-            if agent is None and (lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS):
-                agent = _late_agent(verb)
+            labelling = lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS \
+                or lemma in lex.VIEW_VERBS
+            agent = _agent(verb) or _late_agent(verb)
             if agent is None:
                 return None
             subj = agent
             construction = "passive"
-            if lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS:
+            if labelling:
                 charge = _passive_charge(verb, agent)
+            if lemma in lex.VIEW_VERBS and charge is None:
+                return None  # "is seen by analysts" without "as …" says nothing
         elif verb.dep_ == "xcomp" and _is_passive(head) and head.lemma_.lower() in (
                 "say", "report", "quote", "cite", "understand", "believe", "know"):
             subj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
@@ -1554,6 +1630,15 @@ class _Extraction:
             if construction != "participial" and not coordinated:
                 return None
             needs_outer, subj = True, None
+        if subj is not None and subj.lemma_.lower() in lex.VOICE_NOUNS:
+            # "The paper, issued by the State Council Information Office, accused …": a
+            # statement speaks for its issuer
+            for c in subj.children:
+                if c.dep_ == "acl" and c.tag_ == "VBN":
+                    issuer = _agent(c)
+                    if issuer is not None and _speaker_ok(self.ctx, issuer, "say"):
+                        subj = issuer
+                        break
         if subj is not None and any(c.lower_ in ("neither", "no", "nobody", "none")
                                     for c in subj.children if c.dep_ in ("det", "preconj")):
             return None  # "Neither Dutch nor Japanese officials have said …"
@@ -1839,8 +1924,13 @@ class _Extraction:
         if _POLITY_RE.search(body) or _ANAPHORIC_ACTS.match(body):
             return True
         if blame:
-            para = next(((ps, pe) for ps, pe in paras if ps <= s < pe), None)
-            return para is not None and any(para[0] <= a < para[1] for a, _ in mentions)
+            k = next((k for k, (ps, pe) in enumerate(paras) if ps <= s < pe), None)
+            if k is None:
+                return False
+            # its paragraph, or the paragraph it answers ("The so-called de-risking is
+            # decoupling under another name." after a paragraph on Washington's rules)
+            lo = paras[k - 1][0] if k > 0 else paras[k][0]
+            return any(lo <= a < paras[k][1] for a, _ in mentions)
         return False
 
     def _evaluative_copula(self, toks: list[Token], mentions: list[tuple[int, int]]) -> bool:
@@ -1922,9 +2012,10 @@ class _Extraction:
                 not self.is_wire and (lex.AUTHOR_VERDICT_RE.search(body)
                                       or self._evaluative_copula(toks, mentions)))):
             return None
-        # a rhetorical question or a blame word may take its actor from its paragraph ("Who,
-        # after all, has torn up one agreement after another?")
-        if not self._about_actor(sent, s, e, mentions, paras, bool(blame) or question):
+        # a rhetorical question, a blame word or a verdict frame may take its actor from its
+        # paragraph ("Who, after all, has torn up one agreement after another?")
+        framed = bool(blame) or question or bool(lex.AUTHOR_VERDICT_RE.search(body))
+        if not self._about_actor(sent, s, e, mentions, paras, framed):
             return None  # about no actor or side ("Both capitals …" counts in commentary)
         if any(t.i in self.cue_toks or self._reported_here(t) for t in toks):
             return None  # reported speech (even if pruned): not the outlet's voice
@@ -1940,6 +2031,9 @@ class _Extraction:
         "as it writes rules" or "what the US fears is …" report nothing."""
         if not _is_cue(tok):
             return False
+        if tok.dep_ == "relcl" and tok.head.dep_ in ("nsubj", "nsubjpass") \
+                and tok.head.lower_ in ("those", "anyone", "people", "politicians", "whoever"):
+            return False  # "Those in Washington who believe tariffs work have learned nothing"
         if not any(c.dep_ in ("nsubj", "nsubjpass") and c.idx >= self.headline_end
                    and _speaker_ok(self.ctx, c, "say") for c in tok.children):
             return False  # (a headline word is never the speaker)
