@@ -427,6 +427,19 @@ NAME_TRAP_CASES = [
      "negotiator, said the two sides had come close to a deal. The former negotiator recalled "
      "that the American team had reopened settled chapters.",
      [("Wang Xiaodong", "Wang Xiaodong"), ("Wang Xiaodong", "The former negotiator")]),
+    ("surname_ner_took_for_a_people",
+     "Han Lijun, a professor at a Beijing university, said the paper was a reply. Han Lijun "
+     "added that China had paid record licence fees.",
+     [("Han Lijun", "Han Lijun"), ("Han Lijun", "Han Lijun")]),
+    ("body_name_with_and_is_not_a_person",
+     "China said it would review its duties on Australian barley, a step that was welcomed by "
+     "Australian Grain and Oilseeds as long overdue.",
+     [("Chinese government", "China"),
+      ("Australian Grain and Oilseeds", "Australian Grain and Oilseeds")]),
+    ("embassy_placed_in_the_mention",
+     "The restrictions were denounced by the Chinese embassy in The Hague as an abuse of "
+     "export controls.",
+     [("Chinese embassy in The Hague", "the Chinese embassy in The Hague")]),
 ]
 
 

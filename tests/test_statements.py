@@ -932,7 +932,48 @@ PASSIVE_CASES = [
      "was pointed out by her that markets had stayed calm.",
      [("Rachel Fenwick", "said", "indirect", "both governments wanted a summit", "said_that"),
       ("Rachel Fenwick", "was pointed out", "indirect", "markets had stayed calm", "passive")]),
+    ("blamed_on",
+     "The slump in exports was blamed on the tariffs by industry groups in Ohio.",
+     [("industry groups in Ohio", "was blamed", "indirect", "the tariffs", "passive")]),
+    ("branded_label",
+     "The company was branded a national security threat by the Federal Communications "
+     "Commission.",
+     [("Federal Communications Commission", "was branded", "indirect",
+       "a national security threat", "passive")]),
+    ("labelled_adjectives",
+     "The lumber duties were labelled unfair and punitive by a Canadian trade official.",
+     [("Canadian trade official", "were labelled", "indirect", "unfair and punitive",
+       "passive")]),
+    ("called_quoted_label_is_mixed",
+     'The new rules were called "extremely hostile" by a senior American official.',
+     [("senior American official", "were called", "mixed", '"extremely hostile"', "mixed")]),
+    ("seen_by_as",
+     "Beijing's move is widely seen by analysts as a warning shot aimed at Tokyo.",
+     [("analysts", "is widely seen", "indirect", "a warning shot aimed at Tokyo", "passive")]),
+    ("agent_after_gerund_charge",
+     "Huawei was accused of stealing trade secrets by prosecutors in New York.",
+     [("prosecutors in New York", "was accused", "indirect", "stealing trade secrets",
+       "passive")]),
+    ("as_clause_charge",
+     "The order was condemned by ByteDance as issued without any due process.",
+     [("ByteDance", "was condemned", "indirect", "issued without any due process", "passive")]),
+    ("said_in_a_statement_by",
+     "It was noted in a statement by the Commerce Ministry that licences would be granted "
+     "quickly.",
+     [("Chinese Ministry of Commerce", "was noted", "indirect",
+       "licences would be granted quickly", "passive")]),
 ]
+
+
+@pytest.mark.parametrize("text", [
+    "The think tank was accused of being funded by Beijing.",  # the agent of "funded"
+    "The company was seen by investors on Monday.",  # a view needs "as …"
+    "The deal was signed by both sides in Geneva on Monday.",
+    "The exports were hit by new tariffs of 25 percent.",
+])
+def test_passives_that_are_not_statements(extractor, text):
+    _, statements = run(extractor, text)
+    assert [s for s in statements if s.kind != "author"] == []
 
 
 @pytest.mark.parametrize("name,text,expected", PASSIVE_CASES, ids=[c[0] for c in PASSIVE_CASES])
@@ -968,6 +1009,46 @@ REPORTED_SHAPE_CASES = [
 def test_reported_shapes_round3(extractor, name, text, expected):
     _, statements = run(extractor, text)
     assert [t for t in table(statements) if t[2] != "author"] == expected
+
+
+SPEAKER_SHAPE_CASES = [
+    ("voice_noun_speaks_for_its_issuer",
+     "The paper, issued by the State Council Information Office, accused Washington of "
+     "backtracking on commitments.",
+     [("State Council Information Office", "accused", "indirect",
+       "Washington of backtracking on commitments", "verb_of_accusation")]),
+    ("who_clause_climbs_to_the_person",
+     "The charges were rejected by Denise Whitaker, a spokeswoman for the trade "
+     "representative's office, who said Beijing had walked back from commitments.",
+     [("Denise Whitaker", "said", "indirect", "Beijing had walked back from commitments",
+       "said_that")]),
+    ("said_with_a_misparsed_clause",
+     "Chinese officials have said the licensing system complies with international practice.",
+     [("Chinese officials", "said", "indirect",
+       "the licensing system complies with international practice", "said_that")]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", SPEAKER_SHAPE_CASES,
+                         ids=[c[0] for c in SPEAKER_SHAPE_CASES])
+def test_speaker_shapes_round3(extractor, name, text, expected):
+    _, statements = run(extractor, text)
+    assert [t for t in table(statements) if t[2] != "author"] == expected
+
+
+AUTHOR_VOICE_MORE = [
+    ("Those in Washington who believe tariffs can bring China to heel have learned nothing "
+     "from the last trade war.", True),
+    ("Governments in Asia should resist being pulled into a regime they did not design.", True),
+    ("Shutting out cheaper batteries will not make Europe's own factories competitive.", True),
+    ("History will judge who walked away from the table, Washington or Beijing.", True),
+]
+
+
+@pytest.mark.parametrize("text,is_author", AUTHOR_VOICE_MORE)
+def test_author_voice_more(extractor, text, is_author):
+    _, statements = run(extractor, text, outlet="Eastern Lantern Daily", country="CN")
+    assert bool([s for s in statements if s.kind == "author"]) == is_author
 
 
 def test_future_question_asks_nothing(extractor):
