@@ -449,9 +449,10 @@ AUTHOR_VERDICT = [
     # turning a tool into a weapon: "turned export controls into a tool of containment"
     r"turn(?:s|ed|ing)? [\w' -]{1,60} into (?:an? )?(?:[\w-]+ )?(?:weapons?|tools?|threats?|bargaining "
     r"chips?|pawns?|hostages?)",
-    # "the so-called de-risking" is a sneer; before a quoted name ("its so-called "white
-    # list"") it only introduces a term, and wire copy uses it neutrally
-    r"so-called(?!\s*[\"\u201c\u2018'])",
+    # "The so-called de-risking is …" opening a sentence is a sneer at its topic; elsewhere
+    # ("announced so-called reciprocal tariffs", "its so-called "white list"") it only
+    # introduces a term
+    r"^(?:the |its |their |this |these )?so-called",
     # verdict frames of opinion prose: "It is clear that …", "Facts have proven …"
     r"it is (?:clear|obvious|evident|plain|undeniable|high time|time|no secret)",
     r"(?:facts|history|experience|practice) (?:has|have) (?:proven|proved|shown|made clear)",

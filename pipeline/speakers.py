@@ -321,8 +321,10 @@ class _Resolution:
     def _find_by_noun(self, noun: str, want: str | None = None) -> _Cluster | None:
         noun = _norm(noun)
         org_words = _ORG_BACKREF.get(noun)
+        body = noun in _ORG_NOUNS and noun not in _REPRESENTATIVES
         for cl in reversed(self.clusters):
-            if noun in cl.nouns:
+            if noun in cl.nouns and not (body and cl.kind == "person"):
+                # ("the ministry" is not "Lena Thorsen, a Commerce Department official")
                 return cl
             if org_words and cl.kind in ("actor", "org") and any(
                     w in cl.canonical.lower() for w in org_words):
@@ -378,7 +380,9 @@ class _Resolution:
         for t in prev:
             if t.dep_ not in ("nsubj", "nsubjpass") or t.head.dep_ != "ROOT":
                 continue
-            human = t.lemma_.lower() in lex.ROLE_WORDS or t.lower_ in lex.ROLE_WORDS
+            human = t.lemma_.lower() in lex.ROLE_WORDS or t.lower_ in lex.ROLE_WORDS or any(
+                c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in t.children)
+            # ("Mei's colleague, Paul Grant, disagreed. He said …": the name is the appositive)
             if not (t.ent_type_ in ("PERSON", "ORG", "NORP") or t.pos_ == "PROPN" or human):
                 continue
             mention = mention_for(self.doc, t, self.alias_spans)

@@ -1656,7 +1656,8 @@ class _Extraction:
         rng, comp = _content_range(self.ctx, verb, lemma)
         if rng is not None:
             clipped = self._same_paragraph(verb, rng)
-            if clipped != rng and clipped is not None and clipped[0] <= verb.i < clipped[1]:
+            if clipped != rng and clipped is not None and clipped[0] <= verb.i < clipped[1] \
+                    and comp != "parenthetical":
                 clipped = None  # what was left is the attribution itself
             if clipped is None and lemma == "tell":
                 clipped = _surface_that(self.ctx, verb, limit_tokens=14)

@@ -436,6 +436,16 @@ NAME_TRAP_CASES = [
      "Australian Grain and Oilseeds as long overdue.",
      [("Chinese government", "China"),
       ("Australian Grain and Oilseeds", "Australian Grain and Oilseeds")]),
+    ("pronoun_after_an_appositive_subject",
+     "Mei Ling, a professor in Shanghai, said the tariffs were a blunder. Mei's colleague, "
+     "Paul Grant, disagreed. He said the duties were overdue.",
+     [("Mei Ling", "Mei Ling"), ("Paul Grant", "He")]),
+    ("the_ministry_is_not_a_person",
+     "The Commerce Ministry said it would publish a list of unreliable entities. Lena Thorsen, "
+     "a Commerce Department official, said the list changed nothing. The ministry later added "
+     "that the list would be updated monthly.",
+     [("Chinese Ministry of Commerce", "The Commerce Ministry"), ("Lena Thorsen", "Lena Thorsen"),
+      ("Chinese Ministry of Commerce", "The ministry")]),
     ("embassy_placed_in_the_mention",
      "The restrictions were denounced by the Chinese embassy in The Hague as an abuse of "
      "export controls.",

@@ -901,6 +901,13 @@ def test_scare_quote_and_so_called_in_wire_copy_are_no_verdict(extractor):
     assert statements == []
 
 
+def test_so_called_inside_a_sentence_only_names_a_term(extractor):
+    text = ("On April 2 the White House announced so-called reciprocal tariffs on nearly every "
+            "trading partner.")
+    _, statements = run(extractor, text, outlet="Eastern Lantern Daily", country="CN")
+    assert [s for s in statements if s.kind == "author"] == []
+
+
 def test_anti_dumping_is_not_a_blame_word(extractor):
     text = ("Canberra's anti-dumping duties on Chinese steel were extended for five years "
             "on Monday.")
