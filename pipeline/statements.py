@@ -275,6 +275,9 @@ _ANAPHORIC_ACTS = re.compile(
     r"(?:such|these|this|those|that|the)\s+(?:\w+\s+)?(?:practices?|moves?|measures?|actions?|acts?|"
     r"behaviou?rs?|steps?|tactics?|policies|policy|decisions?|restrictions?|tariffs?|"
     r"sanctions?|claims?|accusations?|remarks?|rhetoric|approach)\b", re.I)
+# A sentence whose subject is a pronoun or a demonstrative takes its actor from its context.
+_PRONOUN_SUBJECT = re.compile(r"(?:(?:But|And|Yet|So|Still),?\s+)?(?:It|They|This|That|These|"
+                              r"Those|Such)\b")
 # Indefinite nouns that sum up without judging ("The duties are a response to …", "is a
 # member of …"): not verdicts of the evaluative-copula rule.
 _NEUTRAL_ATTRS = frozenset("""
@@ -1924,6 +1927,8 @@ class _Extraction:
         body = self.ctx.text[s:e]
         if _POLITY_RE.search(body) or _ANAPHORIC_ACTS.match(body):
             return True
+        if _PRONOUN_SUBJECT.match(body):
+            blame = True  # "It should correct its mistakes.": the actor is the one just named
         if blame:
             k = next((k for k, (ps, pe) in enumerate(paras) if ps <= s < pe), None)
             if k is None:
@@ -1997,7 +2002,8 @@ class _Extraction:
         while s < e and (text[s].isspace() or text[s] in _QUOTE_CHARS):
             s += 1  # a closing mark the splitter left at the start of the next sentence
         body = text[s:e].strip()
-        if e <= self.headline_end or len(body.split()) < 6 or body.endswith(":"):
+        n_words = len(body.split())
+        if e <= self.headline_end or n_words < 3 or body.endswith(":"):
             return None
         if not body[:1].isalnum() and not body[:1] in "([":
             return None
@@ -2006,6 +2012,8 @@ class _Extraction:
         question = body.endswith("?")
         blame = [m for m in lex.AUTHOR_BLAME_RE.finditer(body)
                  if not self._reported_word(s + m.start())]
+        if n_words < 6 and (self.is_wire or not blame or question):
+            return None  # short verdicts count only with a blame word: "This is bullying."
         if question and self.is_wire:
             return None  # wire copy asks no rhetorical questions of its own
         toks = [t for t in sent if s <= t.idx < e]

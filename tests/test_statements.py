@@ -1044,6 +1044,12 @@ def test_speaker_shapes_round3(extractor, name, text, expected):
 
 
 AUTHOR_VOICE_MORE = [
+    # a short verdict counts with a blame word and an actor in its paragraph
+    ("Washington raised the duties again on Friday. This is bullying.", True),
+    ("Washington raised the duties again on Friday. This is new.", False),
+    # a pronoun subject takes its actor from the paragraph
+    ("Washington raised the duties again on Friday. It should correct course before the "
+     "summit.", True),
     ("Those in Washington who believe tariffs can bring China to heel have learned nothing "
      "from the last trade war.", True),
     ("Governments in Asia should resist being pulled into a regime they did not design.", True),
