@@ -447,8 +447,8 @@ AUTHOR_VERDICT = [
     r", not (?:an?|the|through|by|because|out of)\b",
     r"it (?:is|was) [^?!;]{0,80}, not [^?!;]{0,60}, that",
     # turning a tool into a weapon: "turned export controls into a tool of containment"
-    r"turn(?:s|ed|ing)? [\w' -]{1,60} into (?:an? )?(?:[\w-]+ )?(?:weapons?|tools?|threats?|bargaining "
-    r"chips?|pawns?|hostages?)",
+    r"turn(?:s|ed|ing)? [\w' -]{1,60} into (?:an? )?(?:[\w-]+ )?(?:weapons?|tools?|threats?|"
+    r"bargaining chips?|pawns?|hostages?)",
     # "The so-called de-risking is …" opening a sentence is a sneer at its topic; elsewhere
     # ("announced so-called reciprocal tariffs", "its so-called "white list"") it only
     # introduces a term

@@ -264,15 +264,16 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 # Words that make a commentary sentence about the parties even without a registry actor.
-_POLITY_RE = re.compile(r"\b(?:[Cc]apitals?|[Gg]overnments?|[Aa]dministrations?|[Cc]ountr(?:y|ies)|"
-                        r"[Ss]ides?|[Aa]llies|[Pp]artners?|[Tt]hose who|[Nn]ations?|Europe|"
-                        r"the West)\b")
+_POLITY_RE = re.compile(r"\b(?:[Cc]apitals?|[Gg]overnments?|[Aa]dministrations?|"
+                        r"[Cc]ountr(?:y|ies)|[Ss]ides?|[Aa]llies|[Pp]artners?|[Tt]hose who|"
+                        r"[Nn]ations?|Europe|the West)\b")
 
 
 # "Such practices seriously violate …", "The measures are a legitimate step …": a subject that
 # points back to an actor's acts named before.
 _ANAPHORIC_ACTS = re.compile(
-    r"(?:such|these|this|those|that|the)\s+(?:\w+\s+)?(?:practices?|moves?|measures?|actions?|acts?|"
+    r"(?:such|these|this|those|that|the)\s+(?:\w+\s+)?"
+    r"(?:practices?|moves?|measures?|actions?|acts?|"
     r"behaviou?rs?|steps?|tactics?|policies|policy|decisions?|restrictions?|tariffs?|"
     r"sanctions?|claims?|accusations?|remarks?|rhetoric|approach)\b", re.I)
 # A sentence whose subject is a pronoun or a demonstrative takes its actor from its context.
