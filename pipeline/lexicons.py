@@ -64,6 +64,9 @@ brand characterize characterise term welcome hail praise decry defend criticize 
 condemn slam denounce blast lambast lambaste rebuke refute rebut
 """.split())
 QUESTION_VERBS = frozenset("ask question wonder query".split())
+# Verbs of viewing, statements only in the passive with a holder and a label: "Beijing's move
+# is seen by analysts as a warning shot", "the duties are regarded by Ottawa as punitive".
+VIEW_VERBS = frozenset("see view regard consider deem perceive".split())
 # phrasal cues: verb lemma -> particles that make it a speech act
 PREP_VERBS: dict[str, frozenset[str]] = {
     "lash": frozenset({"out", "at"}), "hit": frozenset({"out", "back"}),
@@ -225,6 +228,9 @@ AUTHOR_BLAME = [
     r"self-defeating", r"backfir\w+", r"misguided", r"dangerous\w*", r"destabili[sz]\w+",
     r"punish\w*", r"strangl\w*", r"chok(?:e|es|ed|ing|ehold)", r"blockade", r"wreck\w*",
     r"economic war\w*", r"launched the trade war", r"started the trade war",
+    # labels and charges common in state-media and editorial voice
+    r"(?<![-\w])dump(?:s|ed|ing)", r"guilty", r"sacrific\w+", r"scaremonger\w*",
+    r"fearmonger\w*", r"witch[- ]hunt\w*", r"mercantilis\w+", r"interfer(?:e|es|ed|ing|ence)",
 ]
 AUTHOR_BLAME_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_BLAME) + r")\b", re.I)
 
@@ -436,5 +442,45 @@ AUTHOR_VERDICT = [
     r"(?:will|would) (?:have to )?pay (?:the|a) (?:heavy |high )?price", r"(?:will|would) pay for",
     r"correct(?:s|ed|ing)? (?:its |their |his |her )?course",
     r"(?:is|are|was|were) not [\w' -]{1,40}, but",
+    r"not (?:an?|the) [\w' -]{1,40} but (?:an?|the)\b",
+    # contrastive correction: "a bandage, not a cure", "through innovation, not subsidies"
+    r", not (?:an?|the|through|by|because|out of)\b",
+    r"it (?:is|was) [^?!;]{0,80}, not [^?!;]{0,60}, that",
+    # turning a tool into a weapon: "turned export controls into a tool of containment"
+    r"turn(?:s|ed|ing)? [\w' -]{1,60} into (?:an? )?(?:[\w-]+ )?(?:weapons?|tools?|threats?|"
+    r"bargaining chips?|pawns?|hostages?)",
+    # "The so-called de-risking is …" opening a sentence is a sneer at its topic; elsewhere
+    # ("announced so-called reciprocal tariffs", "its so-called "white list"") it only
+    # introduces a term
+    r"^(?:the |its |their |this |these )?so-called",
+    # verdict frames of opinion prose: "It is clear that …", "Facts have proven …"
+    r"it is (?:clear|obvious|evident|plain|undeniable|high time|time|no secret)",
+    r"(?:facts|history|experience|practice) (?:has|have) (?:proven|proved|shown|made clear)",
+    r"(?:has|have|had) made no secret", r"would do well to", r"had better",
+    r"(?:is|are|was|were) entitled to", r"(?:has|have) every right to", r"deserv\w+",
+    r"no (?:convincing|credible|coherent|clear|serious|good) (?:answer|plan|strategy|"
+    r"explanation|case|evidence|reason|justification)",
+    r"(?:will|would|can|could) (?:never|not) (?:work|succeed|solve|save|stop|make|help|fix|"
+    r"bring|change|restore|protect|revive|bend|force)",
+    r"(?:has|have|had) learn(?:ed|t) nothing", r"history will (?:judge|show|tell|prove|record)",
+    r"expos(?:e|es|ed|ing) how", r"stretch(?:es|ed|ing)? the (?:idea|concept|notion|definition)",
+    r"excus(?:e|es|ed)",
+    # evaluative words of editorials
+    r"ill-conceived", r"heavy-handed", r"counterproductive", r"ineffective", r"naive",
+    r"cynical\w*", r"toothless", r"half-hearted", r"irrational", r"incoheren\w+",
+    r"blunt instrument", r"bandage", r"band-aid", r"gift to", r"(?:a |an )?(?:own|self-)goal",
+    r"it'?s (?:clear|obvious|evident|plain|high time|time) ",
+    r"doomed", r"runs? counter to", r"flies in the face of", r"under the guise of",
+    r"in the name of", r"overstretch\w*", r"ulterior", r"turn(?:s|ed|ing)? a blind eye",
+    r"stok(?:e|es|ed|ing)", r"hyp(?:e|es|ed|ing) up", r"deliberate(?:ly)?",
+    r"playing with fire", r"lip service", r"empty (?:promises?|words?|gestures?)",
+    r"expos(?:e|es|ed|ing) (?:its|their|the) (?:true|real|hypocri\w+|double)",
+    r"certain (?:\w+ )?politicians", r"lose-lose", r"gambl\w+", r"foolish\w*", r"erratic\w*",
+    r"chaotic\w*", r"haphazard\w*", r"capricious\w*", r"petty", r"vindictive\w*",
+    r"disingenuous\w*", r"dishonest\w*", r"flawed", r"poorly (?:designed|conceived|executed)",
+    r"costly", r"commendabl[ey]", r"sensibl[ey]", r"prudent\w*", r"rightly", r"wisely",
+    r"belated\w*", r"to (?:its|their|his|her) credit", r"a welcome (?:step|move|sign|change)",
+    r"risks? (?:alienating|pushing|driving|undermining|damaging|provoking|isolating|losing|"
+    r"ceding|repeating|inviting)",
 ]
 AUTHOR_VERDICT_RE = re.compile(r"\b(?:" + "|".join(AUTHOR_VERDICT) + r")\b", re.I)

@@ -240,6 +240,8 @@ class _Resolution:
         if head.ent_type_ in ("ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "WORK_OF_ART",
                               "EVENT", "LAW"):
             return None
+        if head.ent_type_ != "PERSON" and any(t.dep_ == "cc" and t.i > head.i for t in span):
+            return None  # "Australian Grape and Wine": a body's name, not a person's
         toks = [t for t in span if t.i <= head.i]
         name: list[Token] = []
         for tok in reversed(toks):
@@ -250,14 +252,18 @@ class _Resolution:
             if glued or after_hyphen:
                 name.append(tok)
                 continue
+            # "He Jun": a surname the tagger took for the pronoun, first word of the mention
+            surname_pronoun = bool(name) and tok.i == span.start and tok.text == "He"
             if tok.pos_ != "PROPN" and tok.ent_type_ != "PERSON" and not (
-                    name and name[-1].text == "-"):
+                    name and name[-1].text == "-") and not surname_pronoun:
                 break
             low = tok.lower_
             if low in lex.HONORIFICS or low in lex.ROLE_WORDS or low in lex.ORG_TITLES:
                 break
-            if tok.ent_type_ in ("ORG", "GPE", "NORP"):
-                break
+            if tok.ent_type_ in ("ORG", "GPE", "NORP") and not (
+                    name and tok.pos_ == "PROPN" and tok.dep_ == "compound"
+                    and tok.head.ent_type_ == "PERSON" and tok.i + 1 == name[-1].i):
+                break  # (but "Han Lijun": a surname NER took for a people)
             name.append(tok)
         name.reverse()
         if not name:
@@ -315,8 +321,10 @@ class _Resolution:
     def _find_by_noun(self, noun: str, want: str | None = None) -> _Cluster | None:
         noun = _norm(noun)
         org_words = _ORG_BACKREF.get(noun)
+        body = noun in _ORG_NOUNS and noun not in _REPRESENTATIVES
         for cl in reversed(self.clusters):
-            if noun in cl.nouns:
+            if noun in cl.nouns and not (body and cl.kind == "person"):
+                # ("the ministry" is not "Lena Thorsen, a Commerce Department official")
                 return cl
             if org_words and cl.kind in ("actor", "org") and any(
                     w in cl.canonical.lower() for w in org_words):
@@ -372,7 +380,9 @@ class _Resolution:
         for t in prev:
             if t.dep_ not in ("nsubj", "nsubjpass") or t.head.dep_ != "ROOT":
                 continue
-            human = t.lemma_.lower() in lex.ROLE_WORDS or t.lower_ in lex.ROLE_WORDS
+            human = t.lemma_.lower() in lex.ROLE_WORDS or t.lower_ in lex.ROLE_WORDS or any(
+                c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in t.children)
+            # ("Mei's colleague, Paul Grant, disagreed. He said …": the name is the appositive)
             if not (t.ent_type_ in ("PERSON", "ORG", "NORP") or t.pos_ == "PROPN" or human):
                 continue
             mention = mention_for(self.doc, t, self.alias_spans)
@@ -433,10 +443,18 @@ class _Resolution:
                 and name.split()[0] not in " ".join(
                     [match.name, *self.index.actors[match.actor_id].aliases]):
             match = None  # "Elliot Vance" is not the registry's "JD Vance"
+        if match is not None and match.type == "person" and name and " " not in name and any(
+                cl.kind == "person" and len(cl.names) > 1 and cl.names[-1] == name
+                and cl.canonical != match.name for cl in self.clusters):
+            match = None  # "Vance" after "Rosalind Vance, a fellow …" is her, not JD Vance
         located = re.match(r"\s*(?:in|to)\s+(?:the\s+)?[A-Z][^,;]*", desc or "")
+        place = located.group().strip() if located else ""
+        if located is None and match is not None and match.type != "person":
+            # "the Chinese embassy in The Hague" (the place inside the mention)
+            located = re.search(r"\s(?:in|to)\s+(?:the\s+)?[A-Z][^,;]*$", mention[match.end:])
         if match is not None and _LOCATED_BODY.search(match.name) and located:
             # "the Chinese Embassy in Ottawa": another mission than the registry's one
-            cl = self._org(_DET.sub("", mention).strip() + " " + located.group().strip())
+            cl = self._org((_DET.sub("", mention).strip() + " " + place).strip())
             # a mission speaks for the country that sends it, not the one it sits in
             cl.side, cl.evidence = match.side, f"actor:{match.actor_id}"
             return cl
@@ -658,6 +676,7 @@ ministry department government administration embassy consulate commission counc
 cabinet bureau parliament congress senate regulator authorities authority party office mission
 side company firm corporation group chamber association federation institute university
 academy center centre foundation forum bank newspaper tabloid media outlet network court
+broadcaster television
 union league coalition alliance committee board
 """.split())
 _HUMAN_HEADS = frozenset("""

@@ -264,8 +264,38 @@ def scan_quotes(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 # Words that make a commentary sentence about the parties even without a registry actor.
-_POLITY_RE = re.compile(r"\b(?:capitals?|governments?|administrations?|countr(?:y|ies)|sides?|"
-                        r"allies|partners?|those who|nations?|Europe|the West)\b")
+_POLITY_RE = re.compile(r"\b(?:[Cc]apitals?|[Gg]overnments?|[Aa]dministrations?|"
+                        r"[Cc]ountr(?:y|ies)|[Ss]ides?|[Aa]llies|[Pp]artners?|[Tt]hose who|"
+                        r"[Nn]ations?|Europe|the West)\b")
+
+
+# "Such practices seriously violate …", "The measures are a legitimate step …": a subject that
+# points back to an actor's acts named before.
+_ANAPHORIC_ACTS = re.compile(
+    r"(?:such|these|this|those|that|the)\s+(?:\w+\s+)?"
+    r"(?:practices?|moves?|measures?|actions?|acts?|"
+    r"behaviou?rs?|steps?|tactics?|policies|policy|decisions?|restrictions?|tariffs?|"
+    r"sanctions?|claims?|accusations?|remarks?|rhetoric|approach)\b", re.I)
+# A sentence whose subject is a pronoun or a demonstrative takes its actor from its context.
+_PRONOUN_SUBJECT = re.compile(r"(?:(?:But|And|Yet|So|Still),?\s+)?(?:It|They|This|That|These|"
+                              r"Those|Such)\b")
+# Indefinite nouns that sum up without judging ("The duties are a response to …", "is a
+# member of …"): not verdicts of the evaluative-copula rule.
+_NEUTRAL_ATTRS = frozenset("""
+response reply member part result sign signal continuation extension follow-up follow
+consequence reaction step measure move decision product company country firm group
+""".split())
+# Real objects of "say" ("said a few words", "said nothing of the kind"): not a clause.
+_SAID_OBJECTS = frozenset("""
+nothing something anything little much word words thing things prayer goodbye hello thanks
+yes no so
+""".split())
+# A quote this short that no one is credited with is a scare quote in the outlet's voice.
+_SCARE_QUOTE_WORDS = 4
+
+
+def text_of_quote(text: str, q: dict[str, Any]) -> str:
+    return text[q["start"]:q["end"]]
 
 
 def _headline_end(text: str) -> int:
@@ -352,7 +382,7 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
     for child in tok.children:
         if child.dep_ in ("nsubj", "nsubjpass", "csubj") and child.pos_ != "PUNCT":
             if child.lower_ in ("who", "which", "that") and tok.dep_ == "relcl":
-                return tok.head
+                return _who_head(tok.head) if child.lower_ == "who" else tok.head
             return child
     if depth > 3:
         return None
@@ -368,6 +398,27 @@ def _subject(tok: Token, depth: int = 0) -> Token | None:
     return None
 
 
+def _who_head(head: Token) -> Token:
+    """The person a "who" clause is about when the parser hung it on the last noun of an
+    appositive: "Denise Whitaker, a spokeswoman for the trade office, who said …" (the office
+    does not say "who")."""
+    if head.ent_type_ == "PERSON" or head.lemma_.lower() in lex.ROLE_WORDS \
+            or head.lemma_.lower() in _HUMAN_NOUNS:
+        return head
+    cur = head
+    for _ in range(6):
+        if cur.dep_ in ("pobj", "prep", "appos", "compound", "poss") and cur.head.i != cur.i:
+            cur = cur.head
+            if cur.ent_type_ == "PERSON" or (cur.pos_ == "NOUN" and (
+                    cur.lemma_.lower() in lex.ROLE_WORDS or cur.lemma_.lower() in _HUMAN_NOUNS)):
+                # a role noun in an appositive stands for the name it describes
+                return cur.head if cur.dep_ == "appos" and cur.head.ent_type_ == "PERSON" \
+                    else cur
+        else:
+            break
+    return head
+
+
 def _agent(tok: Token) -> Token | None:
     for child in tok.children:
         if child.dep_ == "agent":
@@ -375,6 +426,49 @@ def _agent(tok: Token) -> Token | None:
                 if grand.dep_ == "pobj":
                     return grand
     return None
+
+
+def _late_agent(verb: Token) -> Token | None:
+    """The agent of a passive cue that the parser hung lower down: "was criticized [in a
+    statement by the ministry]", "was described as a mistake [by several economists]", "was
+    branded a threat [by the FCC]", "were called "hostile" [by the president]" (the by-phrase
+    attached to the statement or to the label). Only a by-phrase to the right of the verb, in
+    its own clause: nothing but nouns, adjectives and prepositions between it and the verb."""
+    for child in verb.children:
+        if child.i < verb.i:
+            continue
+        label = child.dep_ in _LABEL_DEPS
+        if not label and not (child.dep_ == "prep" and child.lower_ in (
+                "in", "as", "for", "of", "over", "on")):
+            continue
+        for t in child.subtree:
+            if t.lower_ != "by" or t.dep_ not in ("prep", "agent") or t.i <= child.i:
+                continue
+            pobj = next((g for g in t.children if g.dep_ == "pobj"), None)
+            if pobj is None:
+                continue
+            path = t.head
+            clean = True
+            while path.i != child.i:  # the by-phrase hangs on nouns only, not on a clause
+                # (an active gerund takes no by-agent: "accused of stealing secrets [by
+                # prosecutors]" is the accusation's agent; "of being paid by X" is not)
+                if path.pos_ in ("VERB", "AUX") and not (
+                        path.tag_ == "VBG" and path.dep_ == "pcomp"
+                        and not any(c.dep_ in ("auxpass", "nsubjpass") for c in path.children)):
+                    clean = False
+                    break
+                path = path.head
+            if not clean:
+                continue
+            if child.lower_ == "in" and t.head.lemma_.lower() not in lex.VOICE_NOUNS:
+                continue  # "in a statement by X", not "in a ruling by a court"
+            return pobj
+    return None
+
+
+# Complements that carry the label of a passive verb of labelling: "was branded [a threat]",
+# "were called ["hostile"]", "were labelled [unfair]".
+_LABEL_DEPS = frozenset({"oprd", "dobj", "attr", "acomp"})
 
 
 def _is_passive(tok: Token) -> bool:
@@ -478,8 +572,10 @@ def _mention(ctx: _Ctx, head: Token) -> dict[str, Any]:
                 and child.dep_ != "conj":
             continue
         if child.dep_ == "conj" and child.i > head.i:
-            # "Wang and Li said": keep coordinated speakers together
+            # "Wang and Li said", "Australian Grape and Wine": keep coordinated speakers
+            # together, with their conjunction
             keep.extend(t.i for t in sub)
+            keep.extend(c.i for c in head.children if c.dep_ == "cc" and head.i < c.i < child.i)
             continue
         keep.extend(t.i for t in sub)
     # a relative clause or appositive deeper inside ("a diplomat in the capital, who asked
@@ -578,7 +674,9 @@ def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
     if low in _SKIP_SUBJECTS:
         return False
     if subj.pos_ == "PRON":
-        return low in _PERSONAL or low in ("someone", "somebody", "others")
+        # "it was pointed out by her": an agent pronoun is in the object case
+        return low in _PERSONAL or low in ("someone", "somebody", "others") or (
+            low in ("him", "her", "them") and subj.dep_ == "pobj" and subj.head.lower_ == "by")
     if subj.dep_ == "csubj" or subj.pos_ in ("VERB", "AUX", "ADP", "SCONJ"):
         return False
     lemma_s = subj.lemma_.lower()
@@ -805,6 +903,12 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
             dobj is not None or lemma not in lex.XCOMP_NEEDS_OBJECT):
         start = dobj.left_edge.i if dobj is not None and dobj.i < xcomp.i else xcomp.left_edge.i
         return (start, xcomp.right_edge.i + 1), "clause"
+    if lemma == "say" and dobj is not None and dobj.i > verb.i and dobj.pos_ in ("NOUN", "PROPN") \
+            and dobj.lemma_.lower() not in _SAID_OBJECTS and not ctx.is_mark(dobj) \
+            and dobj.right_edge.i - dobj.left_edge.i >= 3:
+        # "have said [the licensing system complies with …]": the tagger took the clause's
+        # verb for a noun, and the parser the clause for an object
+        return _subtree_range(dobj), "clause"
     if dobj is not None and dobj.i > verb.i and (lemma in lex.OBJECT_VERBS or oprd):
         ranges = [_subtree_range(dobj)] + [_subtree_range(o) for o in oprd] + \
                  [_subtree_range(p) for p in preps if p.lower_ in ("as", "for", "over")
@@ -838,20 +942,48 @@ def _content_range(ctx: _Ctx, verb: Token, lemma: str) -> tuple[tuple[int, int] 
 
 def _passive_charge(verb: Token, agent: Token) -> tuple[int, int, int] | None:
     """The charge of a passive accusation, without its preposition: "X was accused by Y [of
-    Z]", "X has been criticised by Y [for Z]", "X was condemned by Y [as Z]". Returns (start,
-    end, preposition) token indices; the parser may hang "of Z" on the agent instead."""
+    Z]", "X has been criticised by Y [for Z]", "X was condemned by Y [as Z]", "the slump was
+    blamed by Y [on Z]"; or the label of a passive verb of labelling: "X was branded [a threat]
+    by Y". Returns (start, end, preposition or label) token indices; the parser may hang "of Z"
+    on the agent, and "as Z" on the statement that carries the agent."""
+    lemma = verb.lemma_.lower()
+    allowed = ("of", "for", "over", "as", "on") if lemma in ("blame", "pin") else (
+        "of", "for", "over", "as")
     preps = [c for c in verb.children if c.dep_ == "prep" and c.i > verb.i
-             and c.lower_ in ("of", "for", "over", "as")]
+             and c.lower_ in allowed]
+    by = agent.head if agent.head.lower_ == "by" else None
     if not preps:
-        # "accused by agencies [of building …]": a gerund charge attached to the agent
+        # "condemned by ByteDance [as] issued without due process": "as" marks a clause
+        for c in verb.children:
+            if c.dep_ == "advcl" and c.i > verb.i and any(
+                    m.dep_ == "mark" and m.lower_ == "as" for m in c.children):
+                mark = next(m for m in c.children if m.dep_ == "mark")
+                return mark.i + 1, c.right_edge.i + 1, mark.i
+    if not preps:
+        labels = [c for c in verb.children if c.dep_ in _LABEL_DEPS and c.i > verb.i]
+        if labels:
+            label = labels[0]
+            end = label.right_edge.i + 1
+            if by is not None and label.i < by.i < end:
+                end = by.i
+            return label.left_edge.i, end, label.left_edge.i - 1
+    if not preps:
+        # "accused by agencies [of building …]": a gerund charge attached to the agent;
+        # "described in a report by X [as Y]": the label attached to the report
         preps = [t for t in agent.subtree if t.dep_ == "prep" and t.lower_ in ("of", "for")
                  and any(g.dep_ == "pcomp" or g.tag_ == "VBG" for g in t.children)]
+        if not preps and by is not None:
+            preps = [t for t in [*by.head.children, *agent.children] if t.dep_ == "prep"
+                     and t.lower_ == "as" and t.i > by.i]
     if not preps:
         return None
     prep = preps[0]
     if prep.right_edge.i <= prep.i:
         return None
-    return prep.i + 1, prep.right_edge.i + 1, prep.i
+    end = prep.right_edge.i + 1
+    if by is not None and prep.i < by.i < end:
+        end = by.i  # "described as [a mistake] by several economists": the agent is not charged
+    return prep.i + 1, end, prep.i
 
 
 def _inverted_range(ctx: _Ctx, verb: Token, subj: Token | None) -> tuple[int, int] | None:
@@ -1305,7 +1437,9 @@ class _Extraction:
             if tok.lower_ == "according" and tok.i + 1 < len(doc) \
                     and doc[tok.i + 1].lower_ == "to":
                 cand = self._according(tok)
-            elif _is_cue(tok):
+            elif _is_cue(tok) or (tok.lemma_.lower() in lex.VIEW_VERBS and tok.pos_ == "VERB"
+                                  and _is_passive(tok)):
+                # "is seen by analysts as a warning shot": a view voiced by a named holder
                 cand = self._reported_cue(tok)
             else:
                 cand = None
@@ -1313,7 +1447,42 @@ class _Extraction:
                 cands.append(cand)
                 self.cue_sents.add(self.ctx.sent(tok)[0])
                 self.cue_toks.add(tok.i)
-        return self._prune(cands)
+        out = []
+        for c in self._prune(cands):
+            out.append(c)
+            also = c.pop("also", None)
+            if also is not None:  # "said A, and that B": B is a statement of its own
+                second = dict(c, tok_range=also, start=doc[also[0]].idx,
+                              end=doc[also[1] - 1].idx + len(doc[also[1] - 1].text))
+                out.append(second)
+        return out
+
+    def _paragraph_start(self, verb: Token) -> int | None:
+        """Character offset of the paragraph that holds ``verb`` when its sentence began in
+        an earlier paragraph (or in the headline), else None."""
+        doc = self.doc
+        lo = self.ctx.sent(verb)[0]
+        for k in range(verb.i - 1, lo - 1, -1):
+            if doc[k].is_space and "\n" in doc[k].text:
+                return doc[k + 1].idx if k + 1 < len(doc) else None
+        return None
+
+    def _same_paragraph(self, verb: Token, rng: tuple[int, int]) -> tuple[int, int] | None:
+        """The part of a content range in the cue's own paragraph: the splitter may run two
+        paragraphs together, but nobody's reported clause crosses a paragraph break."""
+        doc = self.doc
+        lo, hi = self.ctx.sent(verb)
+        p_lo, p_hi = lo, hi
+        for k in range(verb.i - 1, lo - 1, -1):
+            if doc[k].is_space and "\n" in doc[k].text:
+                p_lo = k + 1
+                break
+        for k in range(verb.i + 1, hi):
+            if doc[k].is_space and "\n" in doc[k].text:
+                p_hi = k
+                break
+        a, b = max(rng[0], p_lo), min(rng[1], p_hi)
+        return (a, b) if a < b else None
 
     def _according(self, tok: Token) -> dict[str, Any] | None:
         doc = self.doc
@@ -1412,13 +1581,17 @@ class _Extraction:
             construction = "passive"
             extra_cue = [quoted, head]
         elif _is_passive(verb):
-            agent = _agent(verb)
+            labelling = lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS \
+                or lemma in lex.VIEW_VERBS
+            agent = _agent(verb) or _late_agent(verb)
             if agent is None:
                 return None
             subj = agent
             construction = "passive"
-            if lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS:
+            if labelling:
                 charge = _passive_charge(verb, agent)
+            if lemma in lex.VIEW_VERBS and charge is None:
+                return None  # "is seen by analysts" without "as …" says nothing
         elif verb.dep_ == "xcomp" and _is_passive(head) and head.lemma_.lower() in (
                 "say", "report", "quote", "cite", "understand", "believe", "know"):
             subj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
@@ -1445,6 +1618,13 @@ class _Extraction:
                     # "spent years promising to …": narration, not speech; but "responded by
                     # saying that …" reports a clause
                     return None
+        if subj is None and construction == "said_that" and verb.tag_ in ("VBD", "VBZ", "VBP"):
+            # the splitter ran a headline or the previous paragraph into this sentence and the
+            # parser took the speaker for an object there ("… that almost worked\n\nWang
+            # Xiaodong, a former negotiator, said …"): the subject starts the paragraph
+            cut = self._paragraph_start(verb)
+            if cut is not None:
+                subj = self._after_dateline(verb, cut)
         needs_outer = False
         if not _speaker_ok(self.ctx, subj, lemma):
             # "X warned that A, arguing …" / "X said A, and blamed …": the parser hung the
@@ -1454,6 +1634,15 @@ class _Extraction:
             if construction != "participial" and not coordinated:
                 return None
             needs_outer, subj = True, None
+        if subj is not None and subj.lemma_.lower() in lex.VOICE_NOUNS:
+            # "The paper, issued by the State Council Information Office, accused …": a
+            # statement speaks for its issuer
+            for c in subj.children:
+                if c.dep_ == "acl" and c.tag_ == "VBN":
+                    issuer = _agent(c)
+                    if issuer is not None and _speaker_ok(self.ctx, issuer, "say"):
+                        subj = issuer
+                        break
         if subj is not None and any(c.lower_ in ("neither", "no", "nobody", "none")
                                     for c in subj.children if c.dep_ in ("det", "preconj")):
             return None  # "Neither Dutch nor Japanese officials have said …"
@@ -1469,6 +1658,14 @@ class _Extraction:
             if subj is None:
                 return None
         rng, comp = _content_range(self.ctx, verb, lemma)
+        if rng is not None:
+            clipped = self._same_paragraph(verb, rng)
+            if clipped != rng and clipped is not None and clipped[0] <= verb.i < clipped[1] \
+                    and comp != "parenthetical":
+                clipped = None  # what was left is the attribution itself
+            if clipped is None and lemma == "tell":
+                clipped = _surface_that(self.ctx, verb, limit_tokens=14)
+            rng = clipped
         if charge is not None:
             # "X was accused by Y [of Z]", "X was condemned by Y [as Z]"
             rng, comp = (charge[0], charge[1]), "accusation"
@@ -1492,13 +1689,18 @@ class _Extraction:
                 break
         if lemma not in lex.ACCUSE_VERBS and _nothing_said(verb):
             return None  # "did not say whether …", "can no longer claim …": nothing was said
+        if lemma in _QUESTION_ASK and any(c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall")
+                                          for c in children):
+            return None  # "voters will ask who pays the bill": nobody has asked yet
         if lemma not in lex.ACCUSE_VERBS and any(c.dep_ == "mark" and c.lower_ in (
                 "if", "unless", "before", "until", "lest") for c in children):
             # "if Washington believes it can …", "before its friends conclude that …": a
             # supposition, not a statement
             return None
-        if verb.dep_ == "relcl" and comp != "clause":
-            return None  # "which has long criticized X": background, not a statement here
+        if verb.dep_ == "relcl" and comp != "clause" and charge is None:
+            # "which has long criticized X": background, not a statement here; but "a step
+            # that was welcomed by X as Y" names its speaker and what was said
+            return None
         if comp == "object" and construction != "participial" and not _finite(verb):
             return None  # "will continue to … welcome investment": an intention, not speech
         if comp in ("object", "accusation") and doc[rng[0]].tag_ in ("WDT", "WP") \
@@ -1515,6 +1717,17 @@ class _Extraction:
         if rng is None:
             return None
         a, b = rng
+        also = None
+        if comp == "clause":
+            # "said [A], and that [B]": two reported clauses of one cue, two statements
+            for k in range(a + 2, b - 2):
+                if doc[k].lower_ == "that" and doc[k].dep_ == "mark" \
+                        and doc[k - 1].lower_ == "and" and doc[k - 2].text == "," \
+                        and doc[k].head.dep_ == "conj":
+                    first, second = _trim(doc, a, k - 1), _trim(doc, k + 1, b)
+                    if first is not None and second is not None:
+                        (a, b), also = first, second
+                    break
         if lemma in ("ask", "request") and _ANONYMITY.search(doc[a:b].text):
             return None  # "who asked not to be named": a condition, not a statement
         if lemma == "tell" and any(c.lower_ == "you" and c.dep_ in ("dative", "dobj")
@@ -1548,6 +1761,8 @@ class _Extraction:
                 "start": start_char, "end": end_char, "inherit": False, "warnings": "",
                 "cue_i": verb.i, "tok_range": [a, b], "comp": comp,
                 "cue_head": verb.head.i, "needs_outer": needs_outer}
+        if also is not None:
+            stmt["also"] = list(also)
         stmt.update(_mention(self.ctx, subj) if subj is not None else _no_mention())
         if charge is not None and stmt["speaker_tok_end"] > charge[2] > stmt["speaker_tok_start"]:
             # the parser hung the charge on the agent ("accused by agencies of building …")
@@ -1590,6 +1805,20 @@ class _Extraction:
                         and doc[o["cue_i"]].tag_ == "VBD":
                     # "X said A, and blamed Y for B": the parser put "blamed" inside A
                     _share_outer(doc, o, c, a, verb.i - 1)
+        for c in cands:
+            if c["construction"] != "passive" or c.get("speaker_i") is None:
+                continue
+            left = doc[c["cue_i"]].left_edge.i
+            if left < 2 or doc[left - 1].lower_ != "and" or doc[left - 2].text != ",":
+                continue
+            for o in cands:
+                a, b = o["tok_range"]
+                if o is not c and a < left - 2 < b and o["cue_i"] < a:
+                    # "X said A, and it was pointed out by her that B": the parser hung the
+                    # second attribution inside A; it names its own speaker
+                    o["tok_range"] = [a, left - 2]
+                    o["end"] = doc[left - 3].idx + len(doc[left - 3].text)
+                    c["own"] = True
         cands = [c for c in cands if not c.get("needs_outer")]
         keep = []
         for c in cands:
@@ -1600,10 +1829,20 @@ class _Extraction:
                 a, b = o["tok_range"]
                 if a <= c["cue_i"] < b and not (c["tok_range"][0] <= o["cue_i"]
                                                 < c["tok_range"][1]):
-                    nested = not self._own_speaker(c)
+                    nested = not (c.get("own") or self._own_speaker(c))
                     break
             if nested:
                 continue
+            if c["construction"] == "passive" and c.get("comp") == "accusation" \
+                    and self.doc[c["cue_i"]].dep_ == "relcl":
+                noun = self.doc[c["cue_i"]].head
+                cut = noun.left_edge.i
+                for o in cands:
+                    a, b = o["tok_range"]
+                    if o is not c and a < cut < b and self.doc[cut - 1].text == ",":
+                        # the outer content ends before the appositive that was welcomed
+                        o["tok_range"] = [a, cut - 1]
+                        o["end"] = self.doc[cut - 2].idx + len(self.doc[cut - 2].text)
             if c.get("comp") in ("accusation", "object"):
                 verb = self.doc[c["cue_i"]]
                 a, b = c["tok_range"]
@@ -1625,6 +1864,12 @@ class _Extraction:
         i = c.get("speaker_i", -1)
         if i is None or i < 0 or c["construction"] == "participial":
             return False
+        verb = self.doc[c["cue_i"]]
+        if c["construction"] == "passive" and c.get("comp") == "accusation" \
+                and verb.dep_ == "relcl":
+            # "China said it would review the duties, a step that has been welcomed by X as
+            # Y": the relative clause names its own speaker and what X said
+            return True
         subj = self.doc[i]
         verb = self.doc[c["cue_i"]]
         hearer = any(ch.dep_ in ("dobj", "dative") and ch.pos_ == "PRON" for ch in verb.children)
@@ -1670,6 +1915,49 @@ class _Extraction:
         return out
 
     # -- author voice ------------------------------------------------------------------------------
+    def _about_actor(self, sent: Any, s: int, e: int, mentions: list[tuple[int, int]],
+                     paras: list[tuple[int, int]], blame: bool) -> bool:
+        """Whether an evaluative sentence in the outlet's voice is about an actor, side or
+        polity: it names one; in commentary also "Both capitals …", a subject that points back
+        to an actor's acts ("Such practices seriously violate …"), and, for a blame word or a
+        question, an actor named in its paragraph."""
+        if any(s <= a < e for a, _ in mentions):
+            return True
+        if self.is_wire:
+            return False
+        body = self.ctx.text[s:e]
+        if _POLITY_RE.search(body) or _ANAPHORIC_ACTS.match(body):
+            return True
+        if _PRONOUN_SUBJECT.match(body):
+            blame = True  # "It should correct its mistakes.": the actor is the one just named
+        if blame:
+            k = next((k for k, (ps, pe) in enumerate(paras) if ps <= s < pe), None)
+            if k is None:
+                return False
+            # its paragraph, or the paragraph it answers ("The so-called de-risking is
+            # decoupling under another name." after a paragraph on Washington's rules)
+            lo = paras[k - 1][0] if k > 0 else paras[k][0]
+            return any(lo <= a < paras[k][1] for a, _ in mentions)
+        return False
+
+    def _evaluative_copula(self, toks: list[Token], mentions: list[tuple[int, int]]) -> bool:
+        """"The Commission's duties are a blunt instrument …", "Washington's aid checks were a
+        bandage": in commentary, an actor's act that the outlet sums up with an indefinite
+        noun is a verdict. The subject must hold an actor as possessor or be one."""
+        root = next((t for t in toks if t.dep_ == "ROOT"), None)
+        if root is None or root.lemma_ != "be" or _negated_or_modal(root):
+            return False
+        subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        attr = next((c for c in root.children if c.dep_ == "attr" and c.pos_ == "NOUN"), None)
+        if subj is None or attr is None or attr.i < root.i:
+            return False
+        if not any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in attr.children):
+            return False
+        if attr.lemma_.lower() in _NEUTRAL_ATTRS:
+            return False
+        owner = [c for c in subj.children if c.dep_ == "poss"] + [subj]
+        return any(a <= o.idx < b for o in owner for a, b in mentions)
+
     def author(self, stmts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         doc, ctx = self.doc, self.ctx
         rows = doc._.get("bg_entities") if Doc.has_extension("bg_entities") else None
@@ -1682,7 +1970,10 @@ class _Extraction:
                         if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
         taken = [(s["start"], s["end"]) for s in stmts] + \
                 [(s["cue_start"], s["cue_end"]) for s in stmts if s["cue_start"] is not None]
-        for q in self.quotes:
+        for qi, q in enumerate(self.quotes):
+            if not self.is_wire and qi not in self.full_quote and q["close"] >= 0 \
+                    and len(text_of_quote(self.ctx.text, q).split()) <= _SCARE_QUOTE_WORDS:
+                continue  # a scare quote ("so-called "national security"") is the outlet's
             taken.append((q["open"], q["close"] + 1 if q["close"] >= 0 else q["end"]))
         out = []
         text = ctx.text
@@ -1712,7 +2003,8 @@ class _Extraction:
         while s < e and (text[s].isspace() or text[s] in _QUOTE_CHARS):
             s += 1  # a closing mark the splitter left at the start of the next sentence
         body = text[s:e].strip()
-        if e <= self.headline_end or len(body.split()) < 6 or body.endswith(":"):
+        n_words = len(body.split())
+        if e <= self.headline_end or n_words < 3 or body.endswith(":"):
             return None
         if not body[:1].isalnum() and not body[:1] in "([":
             return None
@@ -1721,22 +2013,20 @@ class _Extraction:
         question = body.endswith("?")
         blame = [m for m in lex.AUTHOR_BLAME_RE.finditer(body)
                  if not self._reported_word(s + m.start())]
+        if n_words < 6 and (self.is_wire or not blame or question):
+            return None  # short verdicts count only with a blame word: "This is bullying."
         if question and self.is_wire:
             return None  # wire copy asks no rhetorical questions of its own
-        if not (blame or question or lex.AUTHOR_STANCE_RE.search(body) or (
-                not self.is_wire and lex.AUTHOR_VERDICT_RE.search(body))):
-            return None
-        about = any(s <= a < e for a, _ in mentions)
-        if not about and not self.is_wire:
-            about = bool(_POLITY_RE.search(body))
-            if not about and question:
-                # a rhetorical question about the parties the paragraph names ("Who, after
-                # all, has torn up one agreement after another?")
-                para = next(((ps, pe) for ps, pe in paras if ps <= s < pe), None)
-                about = para is not None and any(para[0] <= a < para[1] for a, _ in mentions)
-        if not about:
-            return None  # about no actor or side ("Both capitals …" counts in commentary)
         toks = [t for t in sent if s <= t.idx < e]
+        if not (blame or question or lex.AUTHOR_STANCE_RE.search(body) or (
+                not self.is_wire and (lex.AUTHOR_VERDICT_RE.search(body)
+                                      or self._evaluative_copula(toks, mentions)))):
+            return None
+        # a rhetorical question, a blame word or a verdict frame may take its actor from its
+        # paragraph ("Who, after all, has torn up one agreement after another?")
+        framed = bool(blame) or question or bool(lex.AUTHOR_VERDICT_RE.search(body))
+        if not self._about_actor(sent, s, e, mentions, paras, framed):
+            return None  # about no actor or side ("Both capitals …" counts in commentary)
         if any(t.i in self.cue_toks or self._reported_here(t) for t in toks):
             return None  # reported speech (even if pruned): not the outlet's voice
         if not any(t.pos_ in ("VERB", "AUX") for t in toks):
@@ -1751,6 +2041,9 @@ class _Extraction:
         "as it writes rules" or "what the US fears is …" report nothing."""
         if not _is_cue(tok):
             return False
+        if tok.dep_ == "relcl" and tok.head.dep_ in ("nsubj", "nsubjpass") \
+                and tok.head.lower_ in ("those", "anyone", "people", "politicians", "whoever"):
+            return False  # "Those in Washington who believe tariffs work have learned nothing"
         if not any(c.dep_ in ("nsubj", "nsubjpass") and c.idx >= self.headline_end
                    and _speaker_ok(self.ctx, c, "say") for c in tok.children):
             return False  # (a headline word is never the speaker)
@@ -1761,6 +2054,8 @@ class _Extraction:
         deps = {c.dep_ for c in tok.children if c.i > tok.i}
         if deps & {"ccomp", "parataxis"} or (deps & {"xcomp"} and lemma in lex.XCOMP_VERBS):
             return True
+        if deps & {"xcomp"} and "dobj" in deps and lemma in lex.XCOMP_NEEDS_OBJECT:
+            return True  # "Lin urged Washington to stop …": an appeal reported, not a verdict
         if "dobj" in deps and (lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS
                                or lemma in _QUESTION_ASK):
             return True
@@ -1794,6 +2089,9 @@ class _Extraction:
         tok = self.doc[self.ctx.tok_at(char)]
         if any(c.dep_ == "nsubj" and c.lower_ in ("i", "we") for c in tok.children):
             return False  # "I blame the White House": the columnist is the outlet's voice
+        if tok.tag_ == "VBG" and tok.dep_ in ("csubj", "nsubj", "conj", "pobj") \
+                and not any(c.dep_ in ("nsubj", "poss") for c in tok.children):
+            return False  # "Blaming Chinese shipyards for … is like …": nobody's report
         return tok.pos_ == "VERB" and tok.lemma_.lower() in (lex.ACCUSE_VERBS | lex.SAY_VERBS)
 
     def run(self) -> list[dict[str, Any]]:
@@ -1804,7 +2102,7 @@ class _Extraction:
             stmts += self.author(stmts)
         stmts.sort(key=lambda s: (s["start"], s["end"]))
         for s in stmts:
-            for key in ("tok_range", "cue_head", "comp", "cue_i", "quote"):
+            for key in ("tok_range", "cue_head", "comp", "cue_i", "quote", "own"):
                 s.pop(key, None)
         return stmts
 

@@ -310,7 +310,7 @@ def test_main_reports_errors_in_one_line(tmp_path: Path, capsys):
 # --- the real sets ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["gold", "dev", "dev2"])
+@pytest.mark.parametrize("name", ["gold", "dev", "dev2", "dev3", "dev4"])
 def test_real_sets_are_valid_and_in_sync_with_sources(name: str, tmp_path: Path):
     set_dir = REPO / "corpora" / name
     settings = load_settings(set_dir)
