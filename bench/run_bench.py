@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "overrides": args.overrides,
         "prefilter": ({"context": st_cfg.prefilter_context,
                        **prefilter_share(corpus, st_cfg.prefilter_context)}
-                      if st_cfg.prefilter else None),
+                      if getattr(st_cfg, "prefilter", False) else None),
     }
     print(f"corpus: {corpus} ({n_docs:,} documents, {n_words:,} words)", flush=True)
     if not args.skip_baseline:

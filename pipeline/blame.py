@@ -156,6 +156,8 @@ class BlameStage:
 
     @classmethod
     def from_config(cls, loaded: LoadedConfig) -> "BlameStage | None":
+        if loaded.cfg.blame.threads:
+            torch.set_num_threads(loaded.cfg.blame.threads)
         by_path: dict[tuple[Path, str], RelationScorer] = {}
         scorers: dict[str, RelationScorer] = {}
         for task in ("blame", "stance", "issue"):

@@ -124,6 +124,10 @@ class ClassifierConfig(_Model):
 
 
 class BlameConfig(ClassifierConfig):
+    threads: int = Field(default=0, ge=0,
+                         title="torch threads for every classifier (process-wide); 0 = torch's "
+                               "default, one per core. On a busy machine 1 can be faster "
+                               "(docs/performance.md)")
     threshold: float | None = Field(default=None, ge=0.0, le=1.0,
                                     title="Minimum calibrated probability for a blame edge; "
                                           "null = the threshold the model chose on its dev split")
