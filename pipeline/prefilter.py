@@ -47,9 +47,14 @@ from .quotes import ALL_QUOTE_CHARS
 
 _QUOTE_CHARS = frozenset(ALL_QUOTE_CHARS)
 # A sentence ends at . ! ? or … (after any closing marks) followed by space and an upper-case
-# letter, a digit or an opening mark. Abbreviations (U.S., Mr.) split too often, which only
-# makes the pre-filter keep a neighbour more than needed; it never loses a sentence.
-_SENT_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*\s+(?=[\"'\u201c\u2018\u00ab(\[]?[A-Z0-9])")
+# letter, a digit or an opening mark — but not after a short capitalized word or an initial
+# (Mr. Li, Sen. Cruz, U.S. officials, J. Smith): a split there could blank "Mr." away from the
+# kept "Li said …". Not splitting after "Iowa." only makes a kept unit longer, never shorter.
+_SENT_END = re.compile(
+    r"(?<![\s.(\"\u201c][A-Z])(?<![\s.(\"\u201c][A-Z][a-z])(?<![\s.(\"\u201c][A-Z][a-z]{2})"
+    r"(?<![\s.(\"\u201c][A-Z][a-z]{3})(?<!^[A-Z])(?<!^[A-Z][a-z])(?<!^[A-Z][a-z]{2})"
+    r"(?<!^[A-Z][a-z]{3})"
+    r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*\s+(?=[\"'\u201c\u2018\u00ab(\[]?[A-Z0-9])")
 _BLANK = re.compile(r"[^\n]")
 # A sentence that may lean on an earlier one for its speaker: a pronoun, a bare surname-like
 # reference after a quote, or a quote opening the sentence (attributed by context).

@@ -66,19 +66,26 @@ def test_context_keeps_the_antecedent_of_a_pronoun():
     assert intro not in blank_uninformative(named, context=1)
 
 
+def test_a_title_is_never_cut_from_its_name():
+    text = f"{NARRATION}\n{NARRATION}\n{NARRATION} Mr. Li also warned that controls would fail."
+    assert "Mr. Li also warned" in blank_uninformative(text, context=0)
+
+
 def test_stats_add_up():
     stats = PrefilterStats()
     text = f"{NARRATION}\n{NARRATION}\n{NARRATION} Lee said it was unfair."
     blank_uninformative(text, context=0, stats=stats)
-    assert stats.n_sentences == len(sentence_spans(text)) == 7
+    assert stats.n_sentences == len(sentence_spans(text)) == 6  # "in May. Lee": one unit
     assert stats.n_kept == len(kept_sentences(text, 0)[0]) == 3
     assert 0 < stats.as_dict()["share_chars_kept"] < 1
 
 
 def test_sentence_spans_cover_every_sentence():
-    text = 'He left. "Why?" she asked.\n\nU.S. officials met.  Then 3 more came.'
+    text = ('He left. "Why?" she asked.\n\nU.S. officials met.  Then 3 more came. Mr. Li and '
+            'Sen. J. Cruz spoke. It ended.')
     assert [text[s:e] for s, e in sentence_spans(text)] == [
-        "He left.", '"Why?" she asked.', "U.S. officials met.", "Then 3 more came."]
+        "He left.", '"Why?" she asked.', "U.S. officials met.", "Then 3 more came.",
+        "Mr. Li and Sen. J. Cruz spoke.", "It ended."]
     assert sentence_spans("") == [] and sentence_spans("\n \n") == []
 
 
