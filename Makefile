@@ -15,7 +15,8 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup setup-ray run report test test-slow evaluate models finetune evaluate-models clean
+.PHONY: help setup setup-ray run report test test-slow evaluate models finetune evaluate-models clean \
+	bench bench-memory
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -73,6 +74,14 @@ evaluate-models: $(STAMP) ## Score the default model on the held-out test disput
 	  $(BIN)/blamegraph evaluate --task $$task --out out/eval/$$task.json \
 	    $(foreach f,$(wildcard corpora/labels/passages/japan_korea*.jsonl corpora/labels/passages/australia_china*.jsonl),--data $(f)) || exit 1; \
 	done
+
+BENCH_WORDS ?= 2000000
+BENCH_DOCS ?= 10000 100000
+bench: $(STAMP) ## Words/s of blamegraph vs spaCy's small pipeline on a generated corpus: make bench [BENCH_WORDS=200000]
+	$(BIN)/python -m bench.run_bench --words $(BENCH_WORDS) --out out/bench
+
+bench-memory: $(STAMP) ## Peak memory of runs of 10,000 and 100,000 short documents: make bench-memory [BENCH_DOCS="1000 10000"]
+	$(BIN)/python -m bench.memory --docs $(BENCH_DOCS) --out out/bench
 
 clean: ## Remove outputs (keeps .venv)
 	rm -rf out .pytest_cache

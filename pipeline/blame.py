@@ -97,9 +97,15 @@ class RelationScorer:
         self.batch_size = batch_size
 
     @classmethod
-    def from_path(cls, path: str | Path, batch_size: int = 32) -> "RelationScorer":
+    def from_path(cls, path: str | Path, batch_size: int = 32,
+                  quantize: str = "none") -> "RelationScorer":
+        """Load a saved model for inference: LoRA adapters merged into their layers (same
+        outputs, fewer products) and, with ``quantize="int8"``, a dynamic int8 encoder
+        (:mod:`pipeline.inference`)."""
+        from .inference import optimize
+
         model, tokenizer = load(path)
-        return cls(model, tokenizer, batch_size, Path(path))
+        return cls(optimize(model, quantize), tokenizer, batch_size, Path(path))
 
     def run(self, encoded: Sequence[Encoded]) -> list[dict[str, Any]]:
         """Calibrated probabilities for each encoded input, in input order."""
@@ -150,16 +156,18 @@ class BlameStage:
 
     @classmethod
     def from_config(cls, loaded: LoadedConfig) -> "BlameStage | None":
-        by_path: dict[Path, RelationScorer] = {}
+        by_path: dict[tuple[Path, str], RelationScorer] = {}
         scorers: dict[str, RelationScorer] = {}
         for task in ("blame", "stance", "issue"):
             path = loaded.model_path(task)
             if path is None:
                 continue
-            if path not in by_path:
-                by_path[path] = RelationScorer.from_path(path, getattr(loaded.cfg, task)
-                                                         .batch_size)
-            scorers[task] = by_path[path]
+            task_cfg = getattr(loaded.cfg, task)
+            key = (path, task_cfg.quantize)
+            if key not in by_path:
+                by_path[key] = RelationScorer.from_path(path, task_cfg.batch_size,
+                                                        task_cfg.quantize)
+            scorers[task] = by_path[key]
         return cls(loaded, scorers) if scorers else None
 
     @property

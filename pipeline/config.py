@@ -103,6 +103,13 @@ class StatementsConfig(_Model):
     n_process: int = Field(default=1, ge=1, title="Processes for nlp.pipe")
     author_statements: bool = Field(default=True,
                                     title="Emit outlet-voice sentences that blame or take a stance")
+    prefilter: bool = Field(default=True,
+                            title="Parse only sentences that can hold a statement (a quotation "
+                                  "mark, a reporting cue, an author-blame word) and their "
+                                  "neighbours; the others are blanked (docs/performance.md)")
+    prefilter_context: int = Field(default=1, ge=0,
+                                   title="Sentences kept before each candidate sentence "
+                                         "(antecedents of 'he', speaker introductions)")
 
 
 class ClassifierConfig(_Model):
@@ -110,6 +117,10 @@ class ClassifierConfig(_Model):
                                          "file; empty = stage off. Tasks sharing a folder share "
                                          "one encoder pass")
     batch_size: int = Field(default=32, ge=1, title="Statements per encoder batch")
+    quantize: Literal["none", "int8"] = Field(
+        default="none", title="Dynamic int8 quantization of the encoder's linear layers: "
+                              "faster on CPU, but it cost more than 0.5 F1 points on some "
+                              "tasks (docs/performance.md)")
 
 
 class BlameConfig(ClassifierConfig):

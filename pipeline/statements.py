@@ -35,6 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from . import lexicons as lex
+from .prefilter import PrefilterStats, blank_uninformative
 from .quotes import ALL_QUOTE_CHARS, QUOTE_PAIRS
 
 if TYPE_CHECKING:
@@ -2273,6 +2274,7 @@ class StatementExtractor:
         # with a warning. (``nlp.set_error_handler`` cannot be used: the Cython parser lacks
         # the attribute in spaCy 3.8.)
         self.nlp.default_error_handler = _log_pipe_error
+        self.prefilter_stats = PrefilterStats()  # what ``statements.prefilter`` kept
 
     def process(self, docs: Iterable[Document]) \
             -> Iterator[tuple[Document, list[Statement], list[Entity]]]:
@@ -2295,7 +2297,11 @@ class StatementExtractor:
                 meta = {"outlet": document.outlet, "country": document.country}
                 for ci, (start, end) in enumerate(spans):
                     # the speaker stage reads the outlet (release voice, author statements)
-                    doc = make_doc(parse_text(document.text[start:end]))
+                    chunk = document.text[start:end]
+                    if self.cfg.prefilter:  # blank sentences that cannot hold a statement
+                        chunk = blank_uninformative(chunk, self.cfg.prefilter_context,
+                                                    self.prefilter_stats)
+                    doc = make_doc(parse_text(chunk))
                     doc._.set(META_EXT, meta)
                     yield doc, (di, ci, start)
 
