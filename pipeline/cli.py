@@ -145,13 +145,15 @@ def evaluate(
     model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: config)"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config YAML"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write metrics JSON here"),
+    sets: Optional[List[str]] = typer.Option(None, "--set",
+                                             help="Config override, e.g. blame.threshold=0.3"),
 ) -> None:
     """Precision, recall, F1 per label and a confusion matrix of a model on labelled data."""
     import json
 
     from .train import evaluate_file
 
-    loaded = load_config(config)
+    loaded = load_config(config, sets)
     model_path = model or loaded.model_path(task)
     if model_path is None:
         raise BlamegraphError(Errors.E139.format(task=task))

@@ -362,6 +362,34 @@ def test_bad_spans_sides_and_answers_are_reported(run_dir, tmp_path):
     assert "bad.jsonl:3: answer 'maybe'" in msg
 
 
+def test_statement_without_speaker_mention_must_be_fixed(run_dir, tmp_path):
+    sample(run_dir, tmp_path / "b.jsonl", task="blame", n=10, strategy="uncertain")
+    items = _jsonl(tmp_path / "b.jsonl")
+    items[0]["statement"].update(speaker_start=None, speaker_end=None)
+    with pytest.raises(BlamegraphError, match=r"bad\.jsonl:1: the 'indirect' statement has no "
+                                              "speaker mention"):
+        import_labels([_write(tmp_path / "bad.jsonl", items)], tmp_path / "l.jsonl")
+    items[0]["statement"]["kind"] = "author"  # or the annotator makes it the outlet's voice
+    import_labels([_write(tmp_path / "ok.jsonl", items)], tmp_path / "l.jsonl")
+    assert labelled.load([tmp_path / "l.jsonl"])[0][0].speaker_start is None
+
+
+def test_quote_without_mention_points_at_the_speaker_name(run_dir, tmp_path):
+    import pyarrow.parquet as pq
+
+    from synthetic_run import write_table
+    from pipeline import schema
+
+    rows = pq.read_table(run_dir / "statements.parquet").to_pylist()
+    rows[1].update(speaker_text=None, speaker_start=None, speaker_end=None)  # "China broke..."
+    write_table(run_dir / "statements.parquet", rows, schema.STATEMENTS)
+    sample(run_dir, tmp_path / "b.jsonl", task="blame", n=10, strategy="uncertain")
+    item = next(it for it in _jsonl(tmp_path / "b.jsonl") if it["id"] == "d1:1")
+    st = item["statement"]
+    assert item["text"][st["speaker_start"]:st["speaker_end"]] == "Dana Cole"
+    import_labels([tmp_path / "b.jsonl"], tmp_path / "l.jsonl")
+
+
 def test_not_json_and_not_an_item_name_the_line(tmp_path):
     path = tmp_path / "b.jsonl"
     path.write_text('{"id": 1, "label": {}}\n{oops\n', encoding="utf8")
@@ -534,3 +562,18 @@ def test_sample_with_the_real_model_and_embeddings(tmp_path):
             assert all(0.0 <= c["p_blame"] <= 1.0 for c in item["candidates"])
     import_labels([tmp_path / "uncertain.jsonl"], tmp_path / "l.jsonl")
     assert len(labelled.load([tmp_path / "l.jsonl"])[0]) == 2
+
+
+def test_evaluate_at_a_fixed_threshold_on_imported_labels(run_dir, tmp_path):
+    """The loop's last step: `evaluate --set blame.threshold=...` on imported labels."""
+    sample(run_dir, tmp_path / "b.jsonl", task="blame", n=10, strategy="uncertain")
+    import_labels([tmp_path / "b.jsonl"], tmp_path / "l.jsonl", dispute="my_dispute")
+    reports = {}
+    for threshold in ("0.01", "0.99"):
+        out = tmp_path / f"m{threshold}.json"
+        assert main(["evaluate", "--task", "blame", "--data", str(tmp_path / "l.jsonl"),
+                     "--set", f"blame.threshold={threshold}", "--out", str(out)]) == 0
+        reports[threshold] = json.loads(out.read_text())["blame"]
+    assert reports["0.01"]["threshold"] == 0.01 and reports["0.99"]["threshold"] == 0.99
+    low, high = (reports[t]["speaker_side_blamed_side"] for t in ("0.01", "0.99"))
+    assert low["n_gold"] == high["n_gold"] == 3 and low["n_pred"] > high["n_pred"]
