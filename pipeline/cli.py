@@ -246,7 +246,7 @@ def sample(
     run_dir: Path = typer.Argument(..., metavar="DIR", help="A finished run's --out folder"),
     task: str = typer.Option(..., "--task", help="pairs | blame | stance | issue"),
     out: Path = typer.Option(..., "--out", "-o", help="Batch to label (JSONL or Label Studio)"),
-    n: int = typer.Option(200, "--n", help="Items to pick"),
+    n: int = typer.Option(200, "--n", min=1, help="Items to pick"),
     strategy: str = typer.Option("uncertain", "--strategy", help="uncertain | random | diverse"),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl | labelstudio"),
     uncertainty: str = typer.Option("margin", "--uncertainty", help="margin | least"),
