@@ -38,10 +38,11 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -346,7 +347,7 @@ def select_random(items: Sequence[dict[str, Any]], n: int, seed: int) -> list[in
         strata[item["meta"]["stratum"]].append(i)
     names = sorted(strata)
     quota = {s: n * len(strata[s]) / len(items) for s in names}
-    take = {s: int(math.floor(quota[s])) for s in names}
+    take = {s: math.floor(quota[s]) for s in names}
     for s in sorted(names, key=lambda s: (-(quota[s] - take[s]), s))[:n - sum(take.values())]:
         take[s] += 1
     rng = np.random.default_rng(seed)
@@ -466,8 +467,7 @@ def sample(run_dir: Path, out: Path, *, task: str, n: int = 200, strategy: str =
 
 def write_jsonl(items: Iterable[dict[str, Any]], out: Path) -> None:
     with Path(out).open("w", encoding="utf8") as fh:
-        for item in items:
-            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+        fh.writelines(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
 
 
 def label_config(task: str, sides: Sequence[str]) -> str:

@@ -36,8 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline import labels as labelled  # noqa: E402
-from pipeline.annotate import read_annotated, label_to_results  # noqa: E402
+from pipeline import labels as labelled
+from pipeline.annotate import label_to_results, read_annotated
 
 DISPUTE = "japan_korea_export_controls"
 PASSAGES = REPO / "corpora" / "labels" / "passages" / f"{DISPUTE}.jsonl"

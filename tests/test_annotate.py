@@ -11,17 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic_run import write_run
 
 from pipeline import annotate
 from pipeline import labels as labelled
 from pipeline.annotate import (cohen_kappa, import_labels, k_center_greedy, krippendorff_alpha,
-                               read_annotated, sample, select, select_random, select_uncertain)
+                               read_annotated, sample, select_random, select_uncertain)
 from pipeline.blame import Scored
 from pipeline.cli import main
 from pipeline.errors import BlamegraphError
 from pipeline.model import HEADS
-
-from synthetic_run import write_run
 
 DOCS = {
     "d1": ('WASHINGTON (Harbor Wire) - The commerce secretary accused Beijing of dumping steel '
@@ -376,8 +375,8 @@ def test_statement_without_speaker_mention_must_be_fixed(run_dir, tmp_path):
 
 def test_quote_without_mention_points_at_the_speaker_name(run_dir, tmp_path):
     import pyarrow.parquet as pq
-
     from synthetic_run import write_table
+
     from pipeline import schema
 
     rows = pq.read_table(run_dir / "statements.parquet").to_pylist()
