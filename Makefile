@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run report test test-slow evaluate models finetune evaluate-models annotation-experiment clean
+.PHONY: help setup run report test test-slow evaluate models finetune evaluate-models clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -67,9 +67,10 @@ evaluate-models: $(STAMP) ## Score the default model on the held-out test disput
 	    $(foreach f,$(wildcard corpora/labels/passages/japan_korea*.jsonl corpora/labels/passages/australia_china*.jsonl),--data $(f)) || exit 1; \
 	done
 
+clean: ## Remove outputs (keeps .venv)
+	rm -rf out .pytest_cache
+
+.PHONY: annotation-experiment
 annotation-experiment: $(STAMP) ## One annotation round on an unseen dispute, before/after F1 (CPU, ~40 min)
 	$(BIN)/python scripts/annotation_experiment.py --out out/annotation_experiment \
 	  --rounds uncertain:200,random:200,uncertain:100,random:100,diverse:100
-
-clean: ## Remove outputs (keeps .venv)
-	rm -rf out .pytest_cache
