@@ -85,3 +85,8 @@ bench-memory: $(STAMP) ## Peak memory of runs of 10,000 and 100,000 short docume
 
 clean: ## Remove outputs (keeps .venv)
 	rm -rf out .pytest_cache
+
+.PHONY: annotation-experiment
+annotation-experiment: $(STAMP) ## One annotation round on an unseen dispute, before/after F1 (CPU, ~40 min)
+	$(BIN)/python scripts/annotation_experiment.py --out out/annotation_experiment \
+	  --rounds uncertain:200,random:200,uncertain:100,random:100,diverse:100

@@ -156,13 +156,15 @@ def evaluate(
     model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: config)"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config YAML"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write metrics JSON here"),
+    sets: Optional[List[str]] = typer.Option(None, "--set",
+                                             help="Config override, e.g. blame.threshold=0.3"),
 ) -> None:
     """Precision, recall, F1 per label and a confusion matrix of a model on labelled data."""
     import json
 
     from .train import evaluate_file
 
-    loaded = load_config(config)
+    loaded = load_config(config, sets)
     model_path = model or loaded.model_path(task)
     if model_path is None:
         raise BlamegraphError(Errors.E139.format(task=task))
@@ -249,6 +251,82 @@ def query(
     columns, rows, truncated = run_query(out_dir, sql,
                                          max_rows=max_rows if fmt == "table" else None)
     typer.echo(format_rows(columns, rows, fmt, truncated=truncated))
+
+@app.command()
+def sample(
+    run_dir: Path = typer.Argument(..., metavar="DIR", help="A finished run's --out folder"),
+    task: str = typer.Option(..., "--task", help="pairs | blame | stance | issue"),
+    out: Path = typer.Option(..., "--out", "-o", help="Batch to label (JSONL or Label Studio)"),
+    n: int = typer.Option(200, "--n", min=1, help="Items to pick"),
+    strategy: str = typer.Option("uncertain", "--strategy", help="uncertain | random | diverse"),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl | labelstudio"),
+    uncertainty: str = typer.Option("margin", "--uncertainty", help="margin | least"),
+    model: Optional[Path] = typer.Option(None, "--model",
+                                         help="Model that scores the items (default: the run's)"),
+    seed: int = typer.Option(13, "--seed"),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out"),
+) -> None:
+    """Pick statements or entity pairs of a run for labelling, with context and pre-annotation."""
+    from .annotate import sample as run_sample
+
+    result = run_sample(run_dir, out, task=task, n=n, strategy=strategy, fmt=fmt, seed=seed,
+                        model=model, measure=uncertainty, force=force)
+    typer.echo(f"Picked {result['sampled']} of {result['items']} {task} items ({strategy}; "
+               f"mean uncertainty {result['mean_uncertainty']}) into {out}. Label them, then "
+               f"`blamegraph import-labels {out} --out LABELS.jsonl`.")
+
+
+@app.command("import-labels")
+def import_labels_cmd(
+    batches: List[Path] = typer.Argument(..., metavar="BATCH...",
+                                         help="Completed batches (JSONL or Label Studio JSON)"),
+    out: Path = typer.Option(..., "--out", "-o", help="Training JSONL for finetune --data"),
+    fmt: str = typer.Option("auto", "--format", "-f", help="auto | jsonl | labelstudio"),
+    dispute: Optional[str] = typer.Option(None, "--dispute",
+                                          help="Dispute name of the records (default: the run's)"),
+    on_conflict: str = typer.Option("error", "--on-conflict", help="error | skip"),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out"),
+) -> None:
+    """Turn completed batches into labelled passages (corpora/labels/GUIDE.md), validated."""
+    from .annotate import import_labels
+
+    result = import_labels(batches, out, fmt=fmt, dispute=dispute, on_conflict=on_conflict,
+                           force=force)
+    typer.echo(f"Wrote {result['records']} labelled records to {out} ({result['rejected']} "
+               f"rejected, {result['ignored']} ignored, {result['merged_duplicates']} identical "
+               f"duplicates merged, {len(result['conflicts'])} conflicts left out).")
+    for line in result["conflicts"]:
+        typer.echo(f"conflict: {line}", err=True)
+    if result["held_out_disputes"]:
+        typer.echo(f"warning: {', '.join(result['held_out_disputes'])} is a dev/test dispute of "
+                   "this project; finetune will not train on it. Re-import with --dispute NAME.",
+                   err=True)
+
+
+@app.command()
+def agreement(
+    files: List[Path] = typer.Argument(..., metavar="FILE...",
+                                       help="Annotated batches (one per annotator, or with an "
+                                            "'annotator' field)"),
+    task: Optional[str] = typer.Option(None, "--task", help="Default: the items' task"),
+    fmt: str = typer.Option("auto", "--format", "-f", help="auto | jsonl | labelstudio"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report (JSON)"),
+) -> None:
+    """Inter-annotator agreement: Cohen's kappa per pair, Krippendorff's alpha (nominal)."""
+    import json
+
+    from .annotate import agreement as compute
+
+    report = compute(files, task=task, fmt=fmt)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf8")
+    typer.echo(f"{report['task']}: {report['n_units_multiply_rated']} of {report['n_units']} "
+               f"units rated more than once; Krippendorff's alpha {report['krippendorff_alpha']}")
+    for pair, row in report["cohen_kappa"].items():
+        typer.echo(f"  {pair}: Cohen's kappa {row['kappa']} on {row['n_units']} units "
+                   f"(observed agreement {row['observed_agreement']})")
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: maps user errors to exit code 1 with one line on stderr."""

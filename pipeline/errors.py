@@ -185,6 +185,17 @@ class Errors(metaclass=ErrorsWithCodes):
             "`python -m pipeline.goldset build {set_dir}`.")
     E179 = ("{where}: the document has no 'text:' line, or no text after it. Put the marked-up "
             "text between 'text:' and 'statements:'.")
+    # --- annotation loop: sample, import-labels, agreement (E190-E199) -----------------------
+    E190 = ("Unknown {what} '{value}'. Choose one of: {allowed}.")
+    E191 = ("{n} annotated record(s) do not validate against the labels; nothing was written:\n"
+            "  {details}\nFix these lines (labels are listed in corpora/labels/GUIDE.md) and "
+            "import again.")
+    E192 = ("{where}: {detail}. Import the files that `blamegraph sample` wrote, completed by "
+            "the annotators (docs/annotation.md).")
+    E193 = ("{n} item(s) were labelled differently in the imported files; nothing was written:"
+            "\n  {details}\nAdjudicate them (see `blamegraph agreement`), or pass "
+            "--on-conflict skip to leave them out.")
+    E194 = ("Cannot compute agreement from {paths}: {detail}.")
     # --- command line ------------------------------------------------------------------------
     E040 = ("Unexpected argument '{arg}'. Config overrides look like --set blame.threshold=0.6 "
             "or --blame.threshold 0.6.")
