@@ -246,7 +246,16 @@ _CUE_SURFACE = sorted({
     "confirm", "caution", "remark", "comment", "highlight", "underscor", "promis", "threaten",
     "demand", "found", "find", "determin",
 }, key=len, reverse=True)
-CUE_PREFILTER_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _CUE_SURFACE)) + r")", re.I)
+# Every cue lemma of the rules, inflected, so that a cue added to the lexicons above is never
+# blanked by the pre-filter ("recalled"); whole words only ("profess" must not keep "professor").
+_CUE_STEMS = sorted({lemma[:-1] if lemma[-1] in "ey" and len(lemma) > 3 else lemma
+                     for lemma in CUE_LEMMAS | VIEW_VERBS | EXPRESS_NOUNS | QUOTED_AS}
+                    | {"spoke", "spoken", "thought", "saw", "seen", "wrote", "written"},
+                    key=len, reverse=True)
+CUE_PREFILTER_RE = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, _CUE_SURFACE)) + r")"
+    r"|\b(?:" + "|".join(map(re.escape, _CUE_STEMS)) + r")(?:e|y|es|s|ed|d|ing|ies|ied)?\b",
+    re.I)
 
 
 def may_hold_statement(sentence: str, quote_chars: frozenset[str]) -> bool:

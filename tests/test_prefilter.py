@@ -111,3 +111,23 @@ def test_statements_are_the_same_with_and_without_the_prefilter():
                    for s in next(off.process([copy.deepcopy(doc)]))[1]]
     assert len(key) >= 3
     assert on.prefilter_stats.n_kept < on.prefilter_stats.n_sentences
+
+
+def _inflections(lemma: str) -> list[str]:
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    past = stem[:-1] + "ied" if lemma.endswith("y") and lemma[-2] not in "aeiou" else stem + "ed"
+    return [lemma, past]
+
+
+def test_every_cue_lemma_of_the_rules_survives_the_prefilter():
+    """A cue added to the rules' lexicons must never be blanked: the pre-filter's surface list
+    is derived from them (a hand-kept copy once dropped "recalled")."""
+    from pipeline import lexicons as lex
+    from pipeline.quotes import ALL_QUOTE_CHARS
+
+    quote_chars = frozenset(ALL_QUOTE_CHARS)
+    missed = [form for lemma in sorted(lex.CUE_LEMMAS | lex.VIEW_VERBS)
+              for form in _inflections(lemma)
+              if not lex.may_hold_statement(f"The former negotiator {form} that it was over.",
+                                            quote_chars)]
+    assert missed == []
