@@ -152,7 +152,7 @@ class AuthorModel:
                                    ensure_ascii=False) + "\n", encoding="utf8")
 
     @classmethod
-    def load(cls, path: str | Path) -> "AuthorModel":
+    def load(cls, path: str | Path) -> AuthorModel:
         """Read an artefact; E190 when the file is missing, E191 when it is not a valid one."""
         path = Path(path)
         if not path.is_file():
@@ -244,8 +244,6 @@ def author_label(s: dict[str, Any], register: str = "") -> int | None:
 def candidates(records: Sequence[dict[str, Any]], *, nlp: Any = None) -> list[dict[str, Any]]:
     """Every sentence the statement finder hands to the author stage, with its features, the
     rules' verdict and its label (overlap ≥ 0.5 with a labelled author statement)."""
-    from spacy.tokens import Doc
-
     from .config import load_config
     from .schema import Document
     from .statements import META_EXT, StatementExtractor, _Extraction, parse_text

@@ -2049,9 +2049,9 @@ class _Extraction:
                            blame: bool, question: bool, rule: bool) -> bool:
         """Whether the author model takes a sentence the rules left: its probability reaches
         the threshold, the sentence has six words or more, the text is not wire copy and the
-        sentence is about an actor named in it or in its paragraph (or the one before). In training mode
-        (``self.candidates`` is a list) every sentence seen here is recorded with its
-        features."""
+        sentence is about an actor named in it or in its paragraph (or the one before). In
+        training mode (``self.candidates`` is a list) every sentence seen here is recorded
+        with its features."""
         from .author import sentence_features
 
         k = next((k for k, (ps, pe) in enumerate(paras) if ps <= s < pe), 0)

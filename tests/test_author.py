@@ -148,8 +148,8 @@ def _author_texts(ex: StatementExtractor, text: str) -> list[str]:
 @pytest.mark.parametrize("sentence", [
     "Beijing's promises of market access have a habit of evaporating once the cameras leave.",
     "Canberra's farmers have paid the price of a quarrel that Beijing started.",
-    "Beijing's retaliation has the look of a government that wants a headline more than a "
-    "settlement.",
+    ("Beijing's retaliation has the look of a government that wants a headline more than a "
+     "settlement."),
     "Beijing's customs officers have become the sharpest tool of its foreign policy.",
 ])
 def test_model_finds_verdicts_the_rules_miss(extractors, sentence):
@@ -164,8 +164,8 @@ def test_model_finds_verdicts_the_rules_miss(extractors, sentence):
             "nine-month review.",
     _LEAD + "The Commerce Department added 140 Chinese firms to its entity list on Monday.",
     # wire copy: only explicit blame words count, the model is not asked
-    "BEIJING, May 3 (Pacific Rim Wire) — Beijing's customs officers have become the sharpest "
-    "tool of its foreign policy.",
+    ("BEIJING, May 3 (Pacific Rim Wire) — Beijing's customs officers have become the sharpest "
+     "tool of its foreign policy."),
     # reported speech is never the outlet's voice
     _LEAD + "A trade lawyer said Beijing's customs officers have become the sharpest tool of "
             "its foreign policy.",
