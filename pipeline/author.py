@@ -153,17 +153,17 @@ class AuthorModel:
 
     @classmethod
     def load(cls, path: str | Path) -> AuthorModel:
-        """Read an artefact; E190 when the file is missing, E191 when it is not a valid one."""
+        """Read an artefact; E115 when the file is missing, E116 when it is not a valid one."""
         path = Path(path)
         if not path.is_file():
-            raise BlamegraphError(Errors.E190.format(path=path))
+            raise BlamegraphError(Errors.E115.format(path=path))
         try:
             data = json.loads(path.read_text(encoding="utf8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise BlamegraphError(Errors.E191.format(path=path, detail=str(e))) from e
+            raise BlamegraphError(Errors.E116.format(path=path, detail=str(e))) from e
         problem = _check(data)
         if problem:
-            raise BlamegraphError(Errors.E191.format(path=path, detail=problem))
+            raise BlamegraphError(Errors.E116.format(path=path, detail=problem))
         return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]),
                    float(data["threshold"]), data.get("meta") or {}, str(path))
 

@@ -186,10 +186,10 @@ class Errors(metaclass=ErrorsWithCodes):
     E179 = ("{where}: the document has no 'text:' line, or no text after it. Put the marked-up "
             "text between 'text:' and 'statements:'.")
     # --- the author-sentence model (pipeline/author.py) ---------------------------------------
-    E190 = ("Author model '{path}' does not exist. Build it with `make author-model` (python -m "
+    E115 = ("Author model '{path}' does not exist. Build it with `make author-model` (python -m "
             "pipeline.author train), point statements.author_model at an artefact, or set "
             "statements.author_model: null to use the author rules only.")
-    E191 = ("Author model '{path}' is not a valid artefact: {detail}. Rebuild it with `make "
+    E116 = ("Author model '{path}' is not a valid artefact: {detail}. Rebuild it with `make "
             "author-model`, or set statements.author_model: null to use the author rules only.")
     # --- command line ------------------------------------------------------------------------
     E040 = ("Unexpected argument '{arg}'. Config overrides look like --set blame.threshold=0.6 "

@@ -34,9 +34,9 @@ def test_config_resolves_default_and_null(tmp_path):
     assert off.author_model_path() is None
 
 
-def test_missing_artefact_is_E190(tmp_path):
+def test_missing_artefact_is_E115(tmp_path):
     loaded = load_config(overrides=[f"statements.author_model={tmp_path / 'none.json'}"])
-    with pytest.raises(BlamegraphError, match=r"\[E190\].*none\.json.*author-model"):
+    with pytest.raises(BlamegraphError, match=r"\[E115\].*none\.json.*author-model"):
         StatementExtractor(loaded)
 
 
@@ -51,14 +51,14 @@ def test_missing_artefact_is_E190(tmp_path):
      "weight of 'a'"),
     (json.dumps({"format": FORMAT, "bias": 0, "threshold": 0.5, "weights": {}}), "'weights'"),
 ])
-def test_corrupt_artefact_is_E191(tmp_path, content, detail):
+def test_corrupt_artefact_is_E116(tmp_path, content, detail):
     path = tmp_path / "author.json"
     path.write_text(content, encoding="utf8")
-    with pytest.raises(BlamegraphError, match=r"\[E191\]") as e:
+    with pytest.raises(BlamegraphError, match=r"\[E116\]") as e:
         AuthorModel.load(path)
     assert detail in str(e.value) and str(path) in str(e.value)
     loaded = load_config(overrides=[f"statements.author_model={path}"])
-    with pytest.raises(BlamegraphError, match=r"\[E191\]"):
+    with pytest.raises(BlamegraphError, match=r"\[E116\]"):
         StatementExtractor(loaded)
 
 
