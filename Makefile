@@ -15,8 +15,8 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup setup-ray run report test test-slow evaluate models finetune evaluate-models clean \
-	bench bench-memory
+.PHONY: help setup setup-ray run report test test-slow evaluate author-model models finetune \
+	evaluate-models clean bench bench-memory
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -58,6 +58,9 @@ out/eval/statements.json: $(STAMP) $(SOURCES) corpora/gold/statements.jsonl
 	$(BIN)/blamegraph evaluate-statements corpora/gold/statements.jsonl --out $@
 
 evaluate: out/eval/statements.json ## Score the statements stage on the held-out gold set
+
+author-model: $(STAMP) ## Retrain the author-sentence model models/author/author.json (deterministic, ~3 min)
+	$(BIN)/python -m pipeline.author train --out models/author/author.json
 
 models: $(STAMP) ## Retrain the default relation model from corpora/labels (CPU, about 15 min)
 	$(BIN)/python -m pipeline.train --out models/relation

@@ -110,6 +110,11 @@ class StatementsConfig(_Model):
     prefilter_context: int = Field(default=1, ge=0,
                                    title="Sentences kept before each candidate sentence "
                                          "(antecedents of 'he', speaker introductions)")
+    author_model: str | None = Field(
+        default="default",
+        title="Learned author-sentence detector (pipeline/author.py) that complements the "
+              "author rules: 'default' = models/author/author.json of this repository, a path "
+              "relative to this config file, or null/empty = rules only")
 
 
 class ClassifierConfig(_Model):
@@ -256,6 +261,18 @@ class LoadedConfig:
         value = getattr(self.cfg, task).model
         if not value:
             return None
+        path = Path(value)
+        return path if path.is_absolute() else (self.path.parent / path).resolve()
+
+    def author_model_path(self) -> Path | None:
+        """The author-model artefact (``statements.author_model``), or None when switched off;
+        'default' is the repository's ``models/author/author.json``."""
+        value = self.cfg.statements.author_model
+        if not value or not self.cfg.statements.author_statements:
+            return None
+        if value == "default":
+            from .author import DEFAULT_PATH
+            return DEFAULT_PATH
         path = Path(value)
         return path if path.is_absolute() else (self.path.parent / path).resolve()
 

@@ -196,6 +196,12 @@ class Errors(metaclass=ErrorsWithCodes):
             "\n  {details}\nAdjudicate them (see `blamegraph agreement`), or pass "
             "--on-conflict skip to leave them out.")
     E194 = ("Cannot compute agreement from {paths}: {detail}.")
+    # --- the author-sentence model (pipeline/author.py) ---------------------------------------
+    E115 = ("Author model '{path}' does not exist. Build it with `make author-model` (python -m "
+            "pipeline.author train), point statements.author_model at an artefact, or set "
+            "statements.author_model: null to use the author rules only.")
+    E116 = ("Author model '{path}' is not a valid artefact: {detail}. Rebuild it with `make "
+            "author-model`, or set statements.author_model: null to use the author rules only.")
     # --- command line ------------------------------------------------------------------------
     E040 = ("Unexpected argument '{arg}'. Config overrides look like --set blame.threshold=0.6 "
             "or --blame.threshold 0.6.")

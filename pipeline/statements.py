@@ -1031,7 +1031,7 @@ class _Extraction:
     """All statements of one Doc. Kept as a class so the steps share their lookups."""
 
     def __init__(self, doc: Doc, author_statements: bool, side_codes: frozenset[str],
-                 voice_outlets: frozenset[str] = frozenset()):
+                 voice_outlets: frozenset[str] = frozenset(), author_model: Any = None):
         self.doc = doc
         self.author_statements = author_statements
         self.side_codes = side_codes
@@ -1055,6 +1055,9 @@ class _Extraction:
         meta = doc._.get(META_EXT) if Doc.has_extension(META_EXT) else None
         outlet = _outlet_key((meta or {}).get("outlet") or "")
         self.is_wire = bool(m) and outlet not in voice_outlets
+        self.is_voice = outlet in voice_outlets
+        self.author_model = author_model  # pipeline.author.AuthorModel or None (rules only)
+        self.candidates: list[dict[str, Any]] | None = None  # set by author-model training
 
     # -- direct quotes ---------------------------------------------------------------------------
     def _head_tokens(self, qi: int) -> tuple[list[Token], int]:
@@ -2014,27 +2017,65 @@ class _Extraction:
         question = body.endswith("?")
         blame = [m for m in lex.AUTHOR_BLAME_RE.finditer(body)
                  if not self._reported_word(s + m.start())]
-        if n_words < 6 and (self.is_wire or not blame or question):
-            return None  # short verdicts count only with a blame word: "This is bullying."
-        if question and self.is_wire:
-            return None  # wire copy asks no rhetorical questions of its own
         toks = [t for t in sent if s <= t.idx < e]
-        if not (blame or question or lex.AUTHOR_STANCE_RE.search(body) or (
+        # The rules: short verdicts count only with a blame word ("This is bullying."); wire
+        # copy asks no rhetorical questions of its own; a lexicon word or frame is needed.
+        rule = not (n_words < 6 and (self.is_wire or not blame or question)) \
+            and not (question and self.is_wire) \
+            and bool(blame or question or lex.AUTHOR_STANCE_RE.search(body) or (
                 not self.is_wire and (lex.AUTHOR_VERDICT_RE.search(body)
-                                      or self._evaluative_copula(toks, mentions)))):
-            return None
+                                      or self._evaluative_copula(toks, mentions))))
         # a rhetorical question, a blame word or a verdict frame may take its actor from its
         # paragraph ("Who, after all, has torn up one agreement after another?")
         framed = bool(blame) or question or bool(lex.AUTHOR_VERDICT_RE.search(body))
-        if not self._about_actor(sent, s, e, mentions, paras, framed):
-            return None  # about no actor or side ("Both capitals …" counts in commentary)
+        # about no actor or side ("Both capitals …" counts in commentary): no author statement
+        rule = rule and self._about_actor(sent, s, e, mentions, paras, framed)
+        if not rule and self.author_model is None and self.candidates is None:
+            return None
         if any(t.i in self.cue_toks or self._reported_here(t) for t in toks):
             return None  # reported speech (even if pruned): not the outlet's voice
         if not any(t.pos_ in ("VERB", "AUX") for t in toks):
             return None
+        if not rule or self.candidates is not None:
+            # the learned detector (pipeline/author.py) for what the lexicons miss
+            if not self._author_model_says(sent, s, e, body, toks, mentions, paras,
+                                           bool(blame), question, rule) and not rule:
+                return None
         return {"kind": "author", "construction": "rhetorical_question" if question else "author",
                 "cue": None, "cue_start": None, "cue_end": None, "start": s,
                 "end": s + len(body), "inherit": False, "warnings": "", **_no_mention()}
+
+    def _author_model_says(self, sent: Any, s: int, e: int, body: str, toks: list[Token],
+                           mentions: list[tuple[int, int]], paras: list[tuple[int, int]],
+                           blame: bool, question: bool, rule: bool) -> bool:
+        """Whether the author model takes a sentence the rules left: its probability reaches
+        the threshold, the sentence has six words or more, the text is not wire copy and the
+        sentence is about an actor named in it or in its paragraph (or the one before). In
+        training mode (``self.candidates`` is a list) every sentence seen here is recorded
+        with its features."""
+        from .author import sentence_features
+
+        k = next((k for k, (ps, pe) in enumerate(paras) if ps <= s < pe), 0)
+        about_para = self._about_actor(sent, s, e, mentions, paras, True)
+        info = {"wire": self.is_wire, "voice": self.is_voice, "blame": blame,
+                "stance": bool(lex.AUTHOR_STANCE_RE.search(body)),
+                "verdict": bool(lex.AUTHOR_VERDICT_RE.search(body)),
+                "evcop": not self.is_wire and self._evaluative_copula(toks, mentions),
+                "about": self._about_actor(sent, s, e, mentions, paras, False),
+                "about_para": about_para,
+                "mentions": sum(1 for a, _ in mentions if s <= a < e),
+                "para_index": k, "para_first": not self.ctx.text[paras[k][0]:s].strip()
+                if paras else True,
+                "scare_quote": any(ch in body for ch in '"\u201c\u201d\u00ab\u00bb')}
+        feats = sentence_features(toks, body, info)
+        # wire copy speaks in its own voice only through explicit blame words (the rules')
+        model_ok = about_para and len(body.split()) >= 6 and not self.is_wire
+        if self.candidates is not None:
+            self.candidates.append({"start": s, "end": s + len(body), "text": body,
+                                    "features": feats, "rule": rule, "model_ok": model_ok,
+                                    "about": info["about"], "wire": self.is_wire})
+        m = self.author_model
+        return m is not None and model_ok and m.score(feats) >= m.threshold
 
     def _reported_here(self, tok: Token) -> bool:
         """Whether ``tok`` reports someone's speech: a cue verb with a speaker subject and
@@ -2113,12 +2154,13 @@ class _Extraction:
     requires=["token.dep", "token.lemma", "token.pos", "token.ent_type", "doc.sents"],
     assigns=[f"doc._.{STATEMENTS_EXT}", f"doc._.{WARNINGS_EXT}"],
     default_config={"author_statements": True, "side_codes": ["US", "CN"],
-                    "voice_outlets": []},
+                    "voice_outlets": [], "author_model": ""},
 )
 def make_statement_finder(nlp: Language, name: str, author_statements: bool,
-                          side_codes: list[str], voice_outlets: list[str]) -> "StatementFinder":
+                          side_codes: list[str], voice_outlets: list[str],
+                          author_model: str = "") -> "StatementFinder":
     return StatementFinder(name, author_statements=author_statements, side_codes=side_codes,
-                           voice_outlets=voice_outlets)
+                           voice_outlets=voice_outlets, author_model=author_model)
 
 
 class StatementFinder:
@@ -2127,9 +2169,14 @@ class StatementFinder:
     ``doc._.bg_warnings`` (unclosed or stray quotation marks)."""
 
     def __init__(self, name: str = "blamegraph_statements", *, author_statements: bool = True,
-                 side_codes: list[str] | None = None, voice_outlets: list[str] | None = None):
+                 side_codes: list[str] | None = None, voice_outlets: list[str] | None = None,
+                 author_model: str = ""):
+        from .author import load_cached
+
         self.name = name
         self.author_statements = author_statements
+        # the learned author-sentence detector (pipeline/author.py); "" = rules only
+        self.author_model = load_cached(author_model) if author_model else None
         self.side_codes = frozenset(side_codes or ["US", "CN"])
         # outlets that speak in their own voice under a dateline (state media, think tanks,
         # government bodies of the registry), by normalized name
@@ -2142,7 +2189,7 @@ class StatementFinder:
         warnings = list(doc._.get(WARNINGS_EXT) or [])
         try:
             extraction = _Extraction(doc, self.author_statements, self.side_codes,
-                                     self.voice_outlets)
+                                     self.voice_outlets, getattr(self, "author_model", None))
             statements = extraction.run()
             warnings += extraction.warnings
         except Exception as e:  # one bad text must not stop a batch: record it, keep going
@@ -2226,10 +2273,11 @@ def load_spacy(models: list[str]) -> Language:
     raise BlamegraphError(Errors.E100.format(models=", ".join(models) or "(none)"))
 
 
-def add_statement_components(nlp: Language, index: Any, author_statements: bool = True) \
-        -> Language:
+def add_statement_components(nlp: Language, index: Any, author_statements: bool = True,
+                             author_model: str | Path | None = None) -> Language:
     """Add ``blamegraph_entities``, ``blamegraph_statements`` and ``blamegraph_speakers`` to
-    ``nlp`` (each only once), sharing ``index``."""
+    ``nlp`` (each only once), sharing ``index``. ``author_model`` is the path of the author
+    model artefact (``pipeline/author.py``); None = rules only."""
     from . import speakers  # noqa: F401  (registers the factory)
     from .entities import add_entity_linker
 
@@ -2242,7 +2290,8 @@ def add_statement_components(nlp: Language, index: Any, author_statements: bool 
                  if outlet.type in VOICE_OUTLET_TYPES for name in [outlet.name, *outlet.aliases]]
         nlp.add_pipe("blamegraph_statements", config={
             "author_statements": author_statements,
-            "side_codes": list(index.side_codes), "voice_outlets": voice})
+            "side_codes": list(index.side_codes), "voice_outlets": voice,
+            "author_model": str(author_model) if author_model else ""})
     if "blamegraph_speakers" not in nlp.pipe_names:
         nlp.add_pipe("blamegraph_speakers")
     nlp.get_pipe("blamegraph_speakers").set_index(index)
@@ -2268,7 +2317,8 @@ class StatementExtractor:
         self.cfg = loaded.cfg.statements
         self.index = ActorIndex(loaded)
         self.nlp = nlp if nlp is not None else load_spacy(list(self.cfg.spacy_models))
-        add_statement_components(self.nlp, self.index, self.cfg.author_statements)
+        add_statement_components(self.nlp, self.index, self.cfg.author_statements,
+                                 loaded.author_model_path())
         # Components without a ``pipe`` method (ours, the entity linker) report failures to
         # this handler, which logs and drops the doc; ``process`` then yields the document
         # with a warning. (``nlp.set_error_handler`` cannot be used: the Cython parser lacks
