@@ -50,7 +50,8 @@ PLAN_FORMAT = 1
 # run may be resumed with more processes or on another engine.
 # (run.shard_size is in the plan on its own.)
 _EXECUTION_ONLY = {"statements": ("n_process", "batch_size"),
-                   "run": ("n_process", "shard_size"), "output": ("row_group_size",)}
+                   "run": ("n_process", "shard_size"), "output": ("row_group_size",),
+                   "aggregate": ("memory_limit", "threads")}
 
 
 @dataclass
