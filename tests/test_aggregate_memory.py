@@ -64,3 +64,19 @@ def test_too_small_a_memory_limit_is_a_coded_error_and_keeps_the_old_files(run):
 def test_memory_settings_are_validated(override):
     with pytest.raises(BlamegraphError, match="E022"):
         load_config(overrides=[override])
+
+
+@pytest.mark.parametrize("n_draws,n_docs", [(1, 1), (7, 13), (50, 400)])
+def test_bootstrap_weights_are_the_counts_of_the_same_draws(n_draws, n_docs):
+    """The row-by-row weights (less memory) equal one bincount over all draws (the old way)."""
+    import numpy as np
+
+    from pipeline.divergence import bootstrap_weights
+
+    picks = np.random.default_rng(3).integers(0, n_docs, size=(n_draws, n_docs))
+    offsets = (np.arange(n_draws) * n_docs)[:, None]
+    old = np.bincount((picks + offsets).ravel(), minlength=n_draws * n_docs)\
+        .reshape(n_draws, n_docs).astype(float)
+    new = bootstrap_weights(np.random.default_rng(3), n_draws, n_docs)
+    assert new.dtype == old.dtype and np.array_equal(new, old)
+    assert (new.sum(axis=1) == n_docs).all()
