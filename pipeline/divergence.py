@@ -58,7 +58,7 @@ METRICS: tuple[tuple[str, str, float, float], ...] = (
     ("blame_asymmetry_diff", "edges", -1.0, 1.0),
 )
 # Elements held at once by one block of bootstrap draws (bounds memory on large corpora).
-_BLOCK_ELEMENTS = 4_000_000
+_BLOCK_ELEMENTS = 1_000_000
 
 
 # --- statistics (vectorized over a leading batch axis) ---------------------------------------

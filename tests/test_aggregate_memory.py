@@ -80,3 +80,15 @@ def test_bootstrap_weights_are_the_counts_of_the_same_draws(n_draws, n_docs):
     new = bootstrap_weights(np.random.default_rng(3), n_draws, n_docs)
     assert new.dtype == old.dtype and np.array_equal(new, old)
     assert (new.sum(axis=1) == n_docs).all()
+
+
+def test_bootstrap_block_size_does_not_change_divergence(run, monkeypatch):
+    """Blocks bound the bootstrap's memory; the draws, and so the intervals, are the same."""
+    from pipeline import divergence
+    from pipeline.aggregate import divergence as divergence_table
+
+    loaded = load_config(overrides=["divergence.n_boot=40", "divergence.period=year"])
+    whole = divergence_table(run, loaded)
+    monkeypatch.setattr(divergence, "_BLOCK_ELEMENTS", 1)  # one draw per block
+    assert divergence_table(run, loaded).equals(whole)
+    assert whole.num_rows and any(v is not None for v in whole.column("ci_low").to_pylist())
