@@ -8,6 +8,7 @@ classifiers, Parquet writing and aggregates included — and reports its own pea
 goal is a larger run within 10 % of the smaller one. Writes ``OUT/memory.json``.
 
     python -m bench.memory --docs 10000 100000 --out out/bench
+    python -m bench.memory --finalize out/bench/memory-run-10000   # the aggregation step alone
 """
 from __future__ import annotations
 
@@ -59,6 +60,22 @@ def child(n_docs: int, out: Path, max_words: int, seed: int,
             "peak_rss_mib": _maxrss_mib()}
 
 
+def finalize_only(run_dir: Path, overrides: list[str]) -> dict[str, Any]:
+    """Peak RSS of ``aggregate.finalize`` alone on a finished run folder (rewrites its
+    aggregates and divergence files), over the process's footprint once the modules are
+    imported and the config is loaded."""
+    from pipeline.aggregate import finalize, run_config
+
+    loaded = run_config(run_dir, overrides=overrides or None)
+    baseline = _maxrss_mib()
+    started = time.perf_counter()
+    counts = finalize(run_dir, loaded)
+    peak = _maxrss_mib()
+    return {"run": str(run_dir), "rows": counts, "baseline_rss_mib": baseline,
+            "peak_rss_mib": peak, "added_mib": round(peak - baseline, 1),
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
 def _maxrss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -73,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="config override for the runs (key.path=value)")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--finalize", type=Path, default=None, metavar="RUN_DIR",
+                        help="measure only the aggregation step on a finished run folder")
     args = parser.parse_args(argv)
+    if args.finalize is not None:
+        print(json.dumps(finalize_only(args.finalize, args.overrides)))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     if args.child is not None:
         print(json.dumps(child(args.child, args.out, args.max_words, args.seed,

@@ -44,6 +44,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -336,6 +337,43 @@ def _write(table: pa.Table, path: Path, arrow_schema: pa.Schema,
     return tmp
 
 
+def _limit_memory(con: Any, out_dir: Path, loaded: LoadedConfig) -> Path:
+    """Bound DuckDB's memory (``aggregate.memory_limit``, ``aggregate.threads``); beyond the
+    limit it spills to a temporary folder inside the run folder, which the caller removes."""
+    cfg = loaded.cfg.aggregate
+    spill = out_dir / f"{_TMP_PREFIX}duckdb-{os.getpid()}"
+    con.execute(f"SET temp_directory = {_quote(spill)}")
+    con.execute(f"SET memory_limit = '{cfg.memory_limit}'")
+    con.execute(f"SET threads = {int(cfg.threads)}")
+    con.execute("SET preserve_insertion_order = true")
+    return spill
+
+
+def _write_aggregates(con: Any, loaded: LoadedConfig, path: Path,
+                      metadata: dict[bytes, bytes]) -> tuple[Path, int]:
+    """Stream each grouping's rows from DuckDB into ``path``'s temporary file, one row group
+    per batch of at most ``output.row_group_size`` rows: Python holds one batch at a time,
+    never the whole table (``statement_ids`` make it grow with the corpus). The rows and their
+    order are those of :func:`aggregate`."""
+    cfg = loaded.cfg
+    tmp = path.with_name(_TMP_PREFIX + path.name)
+    arrow_schema = schema.AGGREGATES.with_metadata(
+        {**(schema.AGGREGATES.metadata or {}), **metadata})
+    batch_rows = max(1, int(cfg.output.row_group_size))
+    n_rows = 0
+    with pq.ParquetWriter(tmp, arrow_schema, compression="zstd") as writer:
+        for grouping in dict.fromkeys(cfg.aggregate.groups):
+            reader = con.sql(_aggregate_sql(grouping, cfg.aggregate.period))\
+                .to_arrow_reader(batch_rows)
+            for batch in reader:
+                if not batch.num_rows:
+                    continue
+                batch = batch.select(schema.AGGREGATES.names).cast(schema.AGGREGATES)
+                writer.write_batch(batch, row_group_size=batch_rows)
+                n_rows += batch.num_rows
+    return tmp, n_rows
+
+
 def finalize(out_dir: Path, loaded: LoadedConfig) -> dict[str, int]:
     """Write ``aggregates.parquet`` and ``divergence.parquet`` into a finished run folder.
 
@@ -345,27 +383,42 @@ def finalize(out_dir: Path, loaded: LoadedConfig) -> dict[str, int]:
     files with no rows. The config used (aggregate and divergence sections, seed, config hash)
     is stored in each file's Parquet metadata under ``blamegraph.aggregate``.
 
+    Memory is bounded: DuckDB works within ``aggregate.memory_limit`` (spilling to a temporary
+    folder in ``out_dir``, removed afterwards) and the aggregates are streamed to Parquet in
+    row groups of ``output.row_group_size`` rows; the divergence inputs are counts per
+    document (see :func:`load_counts`). Raises E080 when DuckDB cannot stay within the limit.
+
     Returns ``{"aggregates.parquet": n_rows, "divergence.parquet": n_rows}``.
     """
+    import duckdb
+
     out_dir = Path(out_dir)
     con = connect_run(out_dir)
     tmps: list[Path] = []
+    spill = _limit_memory(con, out_dir, loaded)
     try:
-        agg = _aggregate(con, loaded)
-        div = _divergence(con, loaded)
         meta = _provenance(loaded)
-        tmps.append(_write(agg, out_dir / AGGREGATES_FILE, schema.AGGREGATES, meta))
+        tmp, n_agg = _write_aggregates(con, loaded, out_dir / AGGREGATES_FILE, meta)
+        tmps.append(tmp)
+        div = _divergence(con, loaded)
         tmps.append(_write(div, out_dir / DIVERGENCE_FILE, schema.DIVERGENCE, meta))
         for tmp in tmps:
             os.replace(tmp, tmp.with_name(tmp.name[len(_TMP_PREFIX):]))
+    except duckdb.OutOfMemoryException as e:
+        for tmp in tmps + [out_dir / (_TMP_PREFIX + AGGREGATES_FILE)]:
+            tmp.unlink(missing_ok=True)
+        raise BlamegraphError(Errors.E080.format(
+            path=out_dir, limit=loaded.cfg.aggregate.memory_limit,
+            detail=str(e).splitlines()[0])) from e
     except BaseException:
-        for tmp in tmps:
+        for tmp in tmps + [out_dir / (_TMP_PREFIX + AGGREGATES_FILE)]:
             tmp.unlink(missing_ok=True)
         raise
     finally:
         con.close()
-    logger.info("aggregates: %d rows, divergence: %d rows", agg.num_rows, div.num_rows)
-    return {AGGREGATES_FILE: agg.num_rows, DIVERGENCE_FILE: div.num_rows}
+        shutil.rmtree(spill, ignore_errors=True)
+    logger.info("aggregates: %d rows, divergence: %d rows", n_agg, div.num_rows)
+    return {AGGREGATES_FILE: n_agg, DIVERGENCE_FILE: div.num_rows}
 
 
 def is_finalized(out_dir: Path) -> bool:

@@ -148,6 +148,12 @@ class AggregateConfig(_Model):
         title="Groupings of statements: all, speaker_side, speaker_role, speaker, outlet, "
               "country (the outlet's side), kind, voice (quoted vs authorial); join names "
               "with '+' to cross them (speaker_side+voice)")
+    memory_limit: str = Field(
+        default="512MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$",
+        title="Memory DuckDB may hold while aggregating (e.g. 512MB, 2GiB); beyond it, it "
+              "spills to a temporary folder inside the run folder. Does not change results")
+    threads: int = Field(default=2, ge=1, le=256,
+                         title="DuckDB threads while aggregating. Does not change results")
 
     @model_validator(mode="after")
     def _check_groups(self) -> "AggregateConfig":

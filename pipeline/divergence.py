@@ -58,7 +58,7 @@ METRICS: tuple[tuple[str, str, float, float], ...] = (
     ("blame_asymmetry_diff", "edges", -1.0, 1.0),
 )
 # Elements held at once by one block of bootstrap draws (bounds memory on large corpora).
-_BLOCK_ELEMENTS = 4_000_000
+_BLOCK_ELEMENTS = 1_000_000
 
 
 # --- statistics (vectorized over a leading batch axis) ---------------------------------------
@@ -270,9 +270,12 @@ def _units(d: PairData) -> dict[str, tuple[int, int]]:
 def bootstrap_weights(rng: np.random.Generator, n_draws: int, n_docs: int) -> np.ndarray:
     """(n_draws, n_docs) counts of each document in a resample of n_docs with replacement."""
     picks = rng.integers(0, n_docs, size=(n_draws, n_docs))
-    offsets = (np.arange(n_draws) * n_docs)[:, None]
-    return np.bincount((picks + offsets).ravel(),
-                       minlength=n_draws * n_docs).reshape(n_draws, n_docs).astype(float)
+    # Row by row into the result: besides the picks, one (n_draws, n_docs) array, where
+    # offsets + ravel + bincount + astype held four.
+    weights = np.empty((n_draws, n_docs))
+    for row, pick in enumerate(picks):
+        weights[row] = np.bincount(pick, minlength=n_docs)
+    return weights
 
 
 def estimate(d: PairData, n_boot: int, rng: np.random.Generator,

@@ -249,6 +249,9 @@ class Errors(metaclass=ErrorsWithCodes):
             "--config, or rerun `blamegraph run`.")
     E078 = ("Query output format '{fmt}' is not known. Use one of: table, csv, json.")
     E079 = ("The query's SQL is empty. Pass one statement, e.g. \"SELECT count(*) FROM blame\".")
+    E080 = ("Aggregating '{path}' needed more memory than aggregate.memory_limit={limit} allows "
+            "({detail}). Raise it, e.g. `--set aggregate.memory_limit=2GB`, and rerun "
+            "`blamegraph aggregate {path}` (the other output files are complete).")
 
 
 class Reasons:

@@ -37,6 +37,7 @@ from . import ingest, manifest
 from .config import LoadedConfig
 from .errors import BlamegraphError, Errors, Reasons
 from .output import MANIFEST_FILE, document_row, prepare_out_dir
+from .prefilter import PrefilterStats
 from .schema import Document, Quarantined
 from .shards import ERRORS_FILE, PARTS, Shard, ShardOutput, ShardStore, error_record, \
     plan_shards
@@ -50,7 +51,8 @@ PLAN_FORMAT = 1
 # run may be resumed with more processes or on another engine.
 # (run.shard_size is in the plan on its own.)
 _EXECUTION_ONLY = {"statements": ("n_process", "batch_size"),
-                   "run": ("n_process", "shard_size"), "output": ("row_group_size",)}
+                   "run": ("n_process", "shard_size"), "output": ("row_group_size",),
+                   "aggregate": ("memory_limit", "threads")}
 
 
 @dataclass
@@ -190,6 +192,9 @@ class ShardWorker:
         base = self.cfg.run.doc_timeout_s
         quarantined: list[tuple[int, Quarantined]] = []
         results: list[tuple[Document, list[Any], list[Any]]] = []
+        # The pre-filter's counts for this shard alone (the extractor outlives shards and runs).
+        prefilter = PrefilterStats()
+        self.extractor.prefilter_stats = prefilter
         for i, item in shard.items:
             if isinstance(item, Quarantined):
                 quarantined.append((i, item))
@@ -211,6 +216,7 @@ class ShardWorker:
                 # Interrupted mid-document: the pipeline's state is not to be trusted.
                 with timer.stage("load_models"):
                     self.extractor = self._extractor()
+                    self.extractor.prefilter_stats = prefilter
         with timer.stage("classifiers"):
             if self.blame is not None:
                 annotated = list(self.blame.process(results))
@@ -237,10 +243,34 @@ class ShardWorker:
             "quarantined_by_reason": dict(sorted(Counter(q.reason for _, q in quarantined)
                                                  .items())),
             "rows": {name: len(part) for name, part in rows.items()},
+            "prefilter": _prefilter_counts(prefilter),
             "timings": timer.as_dict(), "spacy": self.spacy_info,
         }
         return ShardOutput(shard.index, rows, [error_record(q) for _, q in quarantined],
                            summary)
+
+
+def _prefilter_counts(stats: PrefilterStats) -> dict[str, int]:
+    """The pre-filter's counts (summed over shards into run.json; no ratio here)."""
+    return {key: value for key, value in stats.as_dict().items() if isinstance(value, int)}
+
+
+def prefilter_summary(shard_counts: list[dict[str, int]], enabled: bool) -> dict[str, Any]:
+    """``counts.prefilter`` of run.json: sentences and characters seen and kept, summed over
+    shards, and the share of characters kept (what spaCy parsed).
+
+    >>> prefilter_summary([{"sentences": 4, "sentences_kept": 3, "chars": 100,
+    ...                     "chars_kept": 60}, {"sentences": 1, "sentences_kept": 1,
+    ...                     "chars": 20, "chars_kept": 20}], True)["share_chars_kept"]
+    0.6667
+    """
+    total = PrefilterStats()
+    for counts in shard_counts:
+        total.n_sentences += counts.get("sentences", 0)
+        total.n_kept += counts.get("sentences_kept", 0)
+        total.n_chars += counts.get("chars", 0)
+        total.n_chars_kept += counts.get("chars_kept", 0)
+    return {"enabled": enabled, **total.as_dict()}
 
 
 _CACHED: dict[str, ShardWorker] = {}
@@ -480,8 +510,10 @@ def run_corpus(input_path: str | Path, out: str | Path, loaded: LoadedConfig, *,
     statuses: Counter[str] = Counter()
     stage_seconds: Counter[str] = Counter()
     spacy_info: dict[str, Any] = {}
+    prefilter: list[dict[str, int]] = []
     for k in range(n_shards):
         summary = store.summary(k)
+        prefilter.append(summary.get("prefilter") or {})  # absent in older shard folders
         totals["records_read"] += summary["records_read"]
         statuses.update(summary["by_status"])
         reasons.update(summary["quarantined_by_reason"])
@@ -495,6 +527,7 @@ def run_corpus(input_path: str | Path, out: str | Path, loaded: LoadedConfig, *,
         "by_status": dict(sorted(statuses.items())),
         "quarantined_by_reason": dict(sorted(reasons.items())),
         "rows": counts,
+        "prefilter": prefilter_summary(prefilter, cfg.statements.prefilter),
     }
     if not summary["reconciled"]:  # a bug, never a user error: say so loudly in the log
         logger.error("counts do not reconcile: read %d, wrote %d documents and %d errors",
