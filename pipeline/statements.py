@@ -1048,6 +1048,7 @@ class _Extraction:
         self.headline_end = _headline_end(text)
         m = _DATELINE.match(text, self.headline_end)
         self.dateline_end = m.end() if m else 0
+        # (is_wire_copy() below is the same test, for the pre-filter, before parsing)
         # Wire copy reports; it rarely speaks in its own voice. Opinion, state-media,
         # think-tank and government texts do (verdicts, demands, rhetorical questions), even
         # under a dateline ("BEIJING, July 6 (Xinhua) --"): a registry outlet of those types
@@ -2298,6 +2299,13 @@ def add_statement_components(nlp: Language, index: Any, author_statements: bool 
     return nlp
 
 
+def is_wire_copy(text: str, outlet: str | None, voice_outlets: frozenset[str]) -> bool:
+    """The statement rules' wire-copy test on raw text: a dateline after the headline and an
+    outlet that is not an opinion, state-media, think-tank or government voice."""
+    return bool(_DATELINE.match(text, _headline_end(text))) \
+        and _outlet_key(outlet or "") not in voice_outlets
+
+
 class StatementExtractor:
     """Statements, speakers and entities of a stream of documents.
 
@@ -2338,6 +2346,9 @@ class StatementExtractor:
         n_parts: dict[int, int] = {}
 
         make_doc = self.nlp.make_doc
+        finder = self.nlp.get_pipe("blamegraph_statements") \
+            if "blamegraph_statements" in self.nlp.pipe_names else None
+        author_finder = finder if getattr(finder, "author_model", None) is not None else None
 
         def items() -> Iterator[tuple[Doc, tuple[int, int, int]]]:
             for di, document in enumerate(docs):
@@ -2348,7 +2359,11 @@ class StatementExtractor:
                 for ci, (start, end) in enumerate(spans):
                     # the speaker stage reads the outlet (release voice, author statements)
                     chunk = document.text[start:end]
-                    if self.cfg.prefilter:  # blank sentences that cannot hold a statement
+                    # Blank sentences that cannot hold a statement. With the author model on,
+                    # any sentence of an opinion or state-media text may be the outlet's own
+                    # verdict, so only wire copy is filtered (docs/performance.md).
+                    if self.cfg.prefilter and (author_finder is None or is_wire_copy(
+                            chunk, document.outlet, author_finder.voice_outlets)):
                         chunk = blank_uninformative(chunk, self.cfg.prefilter_context,
                                                     self.prefilter_stats)
                     doc = make_doc(parse_text(chunk))
