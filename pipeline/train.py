@@ -57,7 +57,7 @@ class TrainConfig:
     max_train_examples: int | None = None
     tasks: tuple[str, ...] = TASKS
     flip_pairs: bool = True  # present half the pairs reversed, with the flipped relation
-    class_weight_power: float = 0.0  # rare-class loss weights (see class_weights); 0 → none
+    class_weight_power: float = 0.5  # rare-class loss weights (see class_weights); 0 → none
 
 
 # --- examples -------------------------------------------------------------------------------
