@@ -181,3 +181,19 @@ def test_other_mentions_of_a_blamed_side_are_left_out_of_the_blame_loss():
     tok = AutoTokenizer.from_pretrained(base_model_path(), local_files_only=True)
     row = encode_statement(Encoder(tok, model_cfg), ex, TASKS)
     assert row["blame_labels"] == [1, IGNORE, 0]
+
+
+@pytest.mark.slow
+def test_same_seed_same_adapter_bytes(tmp_path):
+    """`make models` determinism, in small: two fits with one seed write identical weights."""
+    import hashlib
+
+    digests = []
+    for name in ("a", "b"):
+        fit(_examples(), tmp_path / name, tcfg=TrainConfig(epochs=3, batch_size=2),
+            mcfg=ModelConfig(lora_layers=1, head_hidden=16))
+        digests.append(hashlib.sha256((tmp_path / name / "adapter.safetensors").read_bytes())
+                       .hexdigest())
+        assert (tmp_path / name / "config.json").read_text() == \
+            (tmp_path / "a" / "config.json").read_text()
+    assert digests[0] == digests[1]
