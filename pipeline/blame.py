@@ -26,7 +26,8 @@ import torch
 
 from .config import LoadedConfig
 from .entities import SPEAKER, is_speaker_reference
-from .model import Encoded, Encoder, RelationModel, collate, load
+from .model import (Encoded, Encoder, IssueFeatures, RelationModel, candidate_span, collate,
+                    load)
 from .schema import BlameEdge, Document, Entity, StanceRow, Statement
 
 logger = logging.getLogger(__name__)
@@ -123,12 +124,17 @@ class RelationScorer:
                                   .tolist() for head, value in probs.items()}
         return results
 
-    def score_statements(self, items: Sequence[tuple[str, Statement, list[Target]]]
-                         ) -> list[Scored]:
-        """Score (document text, statement, targets) items, batched across documents."""
+    def score_statements(self, items: Sequence[tuple[str, Statement, list[Target]]],
+                         lexicon: Any = None) -> list[Scored]:
+        """Score (document text, statement, targets) items, batched across documents.
+        ``lexicon``: the config's ``issues`` lexicons, for a model with issue features."""
+        features = (IssueFeatures(lexicon) if lexicon is not None
+                    and self.model.cfg.issue_features else None)
         encoded = [self.encoder.statement(
             text, (st.start, st.end), st.speaker_text if st.kind != "author" else None,
-            [(t.start, t.end) for t in targets]) for text, st, targets in items]
+            [(t.start, t.end) for t in targets],
+            features(text, (st.start, st.end), self.model.cfg.context_chars) if features else ())
+            for text, st, targets in items]
         out = []
         for enc, res in zip(encoded, self.run(encoded)):
             blame = [p[1] for p in res.get("blame", [])]
@@ -179,17 +185,21 @@ class BlameStage:
         """Score a buffer of documents' statements in one batched pass per model; sets
         ``Statement.issue`` in place. Returns (edges, stance rows) per document."""
         items, owner = [], []
+        # Candidates are shared by the blame and stance heads; their scope is the model's.
+        model_cfg = next(self.scorers[t] for t in ("blame", "stance", "issue")
+                         if t in self.scorers).model.cfg
         for k, (doc, statements, entities) in enumerate(docs):
             for st in statements:
                 speaker = ((st.speaker_start, st.speaker_end)
                            if st.speaker_start is not None else None)
+                scope = candidate_span(doc.text, (st.start, st.end), model_cfg)
                 items.append((doc.text, st, candidate_targets(
-                    entities, (st.start, st.end), speaker, st.speaker_side)))
+                    entities, scope, speaker, st.speaker_side)))
                 owner.append(k)
         scored: dict[int, list[Scored]] = {}
         for scorer in self.scorers.values():
             if id(scorer) not in scored and items:
-                scored[id(scorer)] = scorer.score_statements(items)
+                scored[id(scorer)] = scorer.score_statements(items, self.cfg.issues)
         results: list[tuple[list[BlameEdge], list[StanceRow]]] = [([], []) for _ in docs]
         for i, ((_, st, targets), k) in enumerate(zip(items, owner)):
             doc = docs[k][0]

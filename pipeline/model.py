@@ -51,6 +51,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "edge_issue": ISSUES,
     "pairs": PAIR_RELATIONS,
 }
+ISSUE_FEATURE_KINDS = ("trade", "technology", "other", "linkage")
+N_ISSUE_FEATURES = 2 * len(ISSUE_FEATURE_KINDS)  # in the content, in the window
 SPEAKER_MARK, CONTENT_MARK, P_MARK, Q_MARK = "@", "^", "@", "#"
 AUTHOR_SPEAKER = "the outlet"
 MODEL_FORMAT = "blamegraph-relation-v1"
@@ -98,6 +100,15 @@ class ModelConfig:
     max_length: int = 112
     context_chars: int = 80  # context kept on each side of a statement's content
     max_content_chars: int = 400
+    # Candidate targets are the actor mentions in the encoded window (content plus
+    # ``context_chars`` each side), not only inside the content: the blamed actor is often the
+    # object of the cue ("accused Washington of ...") or named just before ("... the move was
+    # bullying"). "content" keeps the narrower candidates of models trained before this field.
+    candidate_scope: str = "window"
+    # Counts of the config's issue-lexicon hits (trade, technology, other, linkage; in the
+    # content and in the window) feed the issue and edge-issue heads: a dispute's own lexicon
+    # carries its vocabulary (lumber, barley) to a model that never saw the dispute.
+    issue_features: bool = True
     temperatures: dict[str, float] = field(default_factory=lambda: {h: 1.0 for h in HEADS})
     blame_threshold: float = 0.5  # chosen on the dev split by the trainer
     labels: dict[str, list[str]] = field(
@@ -122,18 +133,23 @@ class RelationModel(nn.Module):
                                                  cfg.lora_alpha, cfg.lora_dropout))
         d = self.encoder.config.hidden_size
         h, p = cfg.head_hidden, cfg.head_dropout
+        f = self.n_features
         # a, b: [marker state, mean over the marked span] of speaker/p and content/q.
         self.heads = nn.ModuleDict({
-            "issue": _mlp(3 * d, h, len(cfg.labels["issue"]), p),
+            "issue": _mlp(3 * d + f, h, len(cfg.labels["issue"]), p),
             "blame": _mlp(6 * d, h, len(cfg.labels["blame"]), p),
             "stance": _mlp(6 * d, h, len(cfg.labels["stance"]), p),
-            "edge_issue": _mlp(3 * d, h, len(cfg.labels["edge_issue"]), p),
+            "edge_issue": _mlp(3 * d + f, h, len(cfg.labels["edge_issue"]), p),
             "pairs": _mlp(5 * d, h, len(cfg.labels["pairs"]), p),
         })
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         return {name: param.detach().contiguous() for name, param in self.named_parameters()
                 if param.requires_grad}
+
+    @property
+    def n_features(self) -> int:
+        return N_ISSUE_FEATURES if self.cfg.issue_features else 0
 
     @property
     def n_frozen(self) -> int:
@@ -166,22 +182,27 @@ class RelationModel(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 mark_a: torch.Tensor, mark_b: torch.Tensor, spans: torch.Tensor,
                 targets: torch.Tensor, is_pair: torch.Tensor,
-                prefix: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                prefix: torch.Tensor | None = None, features: torch.Tensor | None = None
+                ) -> dict[str, torch.Tensor]:
         """Logits of every head.
 
         ``mark_a``/``mark_b``: token index of the speaker (or p) and content (or q) markers.
         ``spans``: ``[batch, 2, 2]`` token spans of the speaker (or p) and content (or q).
         ``targets``: ``[batch, n_targets, 2]`` token spans of candidate targets (-1 padded).
         ``prefix``: hidden states after the frozen layers, when the caller cached them.
+        ``features``: ``[batch, N_ISSUE_FEATURES]`` issue-lexicon counts (zeros when absent).
         """
         hidden = self.encode(input_ids, attention_mask, prefix)
         rows = torch.arange(hidden.size(0))
+        f = self.n_features
+        if features is None or features.size(-1) != f:
+            features = torch.zeros(hidden.size(0), f)
         cls = hidden[:, 0]
         ab = _span_mean(hidden, spans)  # [B, 2, D]
         a = torch.cat([hidden[rows, mark_a], ab[:, 0]], -1)
         b_mark = hidden[rows, mark_b]
         b = torch.cat([b_mark, ab[:, 1]], -1)
-        out = {"issue": self.heads["issue"](torch.cat([cls, b], -1)),
+        out = {"issue": self.heads["issue"](torch.cat([cls, b, features], -1)),
                "pairs": self.heads["pairs"](torch.cat([a, b, cls], -1))}
         if targets.size(1):
             tgt = _span_mean(hidden, targets)
@@ -191,7 +212,8 @@ class RelationModel(nn.Module):
             rel = torch.cat([b_t, a_t, tgt, b_mark.unsqueeze(1) * tgt], -1)
             out["blame"] = self.heads["blame"](rel)
             out["stance"] = self.heads["stance"](rel)
-            out["edge_issue"] = self.heads["edge_issue"](torch.cat([b_t, tgt], -1))
+            f_t = features.unsqueeze(1).expand(-1, n_t, -1)
+            out["edge_issue"] = self.heads["edge_issue"](torch.cat([b_t, tgt, f_t], -1))
         return out
 
     def probabilities(self, logits: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -222,6 +244,7 @@ class Encoded:
     targets: list[tuple[int, int]]  # token spans; (-1, -1) when a target was cut off
     is_pair: bool
     spans: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))  # speaker/p, content/q
+    features: tuple[float, ...] = ()  # issue-lexicon counts (IssueFeatures); empty: none
 
 
 def _insert(text: str, inserts: list[tuple[int, str]]) -> tuple[str, callable]:
@@ -248,6 +271,57 @@ def _insert(text: str, inserts: list[tuple[int, str]]) -> tuple[str, callable]:
     return "".join(pieces), shift
 
 
+def context_window(text: str, lo: int, hi: int, context_chars: int) -> tuple[int, int]:
+    """``[lo, hi)`` widened by ``context_chars`` each side, on word boundaries so that no token
+    is cut in half.
+
+    >>> context_window("aa bb cc dd", 6, 8, 1)
+    (3, 11)
+    """
+    ws, we = max(0, lo - context_chars), min(len(text), hi + context_chars)
+    while ws > 0 and not text[ws - 1].isspace():
+        ws -= 1
+    while we < len(text) and not text[we].isspace():
+        we += 1
+    return ws, we
+
+
+def candidate_span(text: str, content: tuple[int, int], cfg: "ModelConfig") -> tuple[int, int]:
+    """Where candidate targets of a statement are looked for: its content, or (the default)
+    the whole window the encoder sees around it, so every candidate gets a token span."""
+    if cfg.candidate_scope != "window":
+        return content
+    start, end = content
+    return context_window(text, start, min(end, start + cfg.max_content_chars), cfg.context_chars)
+
+
+class IssueFeatures:
+    """Issue-lexicon counts of a statement, ``log1p``-scaled: hits of each of the config's
+    ``issues`` lexicons (trade, technology, other, linkage) in the content, then in the window
+    the encoder sees around it.
+
+    >>> from pipeline.config import IssueLexicon
+    >>> fx = IssueFeatures(IssueLexicon(trade=["tariffs"], technology=["chips"]))
+    >>> [round(x, 2) for x in fx("Tariffs on chips, and more tariffs.", (0, 16), 80)]
+    [0.69, 0.69, 0.0, 0.0, 1.1, 0.69, 0.0, 0.0]
+    """
+
+    def __init__(self, lexicon: Any) -> None:
+        from .lexicons import compile_terms
+
+        self.patterns = [compile_terms(list(getattr(lexicon, kind, []) or []))
+                         for kind in ISSUE_FEATURE_KINDS]
+
+    def __call__(self, text: str, content: tuple[int, int], context_chars: int
+                 ) -> tuple[float, ...]:
+        ws, we = context_window(text, content[0], content[1], context_chars)
+        out = []
+        for piece in (text[content[0]:content[1]], text[ws:we]):
+            out += [math.log1p(len(p.findall(piece))) if p is not None else 0.0
+                    for p in self.patterns]
+        return tuple(out)
+
+
 class Encoder:
     """Turns statements and entity pairs into token ids with markers (no torch here)."""
 
@@ -256,14 +330,7 @@ class Encoder:
         self.cfg = cfg
 
     def _window(self, text: str, lo: int, hi: int) -> tuple[int, int]:
-        ctx = self.cfg.context_chars
-        ws, we = max(0, lo - ctx), min(len(text), hi + ctx)
-        # Start and end on word boundaries so no token is cut in half.
-        while ws > 0 and not text[ws - 1].isspace():
-            ws -= 1
-        while we < len(text) and not text[we].isspace():
-            we += 1
-        return ws, we
+        return context_window(text, lo, hi, self.cfg.context_chars)
 
     def _tokenize(self, marked: str, char_spans: list[tuple[int, int]]
                   ) -> tuple[list[int], list[tuple[int, int]]]:
@@ -277,7 +344,8 @@ class Encoder:
         return enc["input_ids"], spans
 
     def statement(self, text: str, content: tuple[int, int], speaker_text: str | None,
-                  targets: Sequence[tuple[int, int]]) -> Encoded:
+                  targets: Sequence[tuple[int, int]], features: Sequence[float] = ()
+                  ) -> Encoded:
         start, end = content
         end = min(end, start + self.cfg.max_content_chars)
         ws, we = self._window(text, start, end)
@@ -298,7 +366,7 @@ class Encoder:
         mark_a = spans[0][0] if spans[0][0] >= 0 else 0
         mark_b = spans[1][0] if spans[1][0] >= 0 else 0
         return Encoded(ids, mark_a, mark_b, spans[4:], False,
-                       (_clip(spans[2]), _clip(spans[3])))
+                       (_clip(spans[2]), _clip(spans[3])), tuple(features))
 
     def pair(self, text: str, p: tuple[int, int], q: tuple[int, int]) -> Encoded:
         lo, hi = min(p[0], q[0]), max(p[1], q[1])
@@ -326,8 +394,12 @@ def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
     ids = torch.full((len(batch), n_tok), pad_id, dtype=torch.long)
     mask = torch.zeros((len(batch), n_tok), dtype=torch.long)
     targets = torch.full((len(batch), n_t, 2), -1, dtype=torch.long)
+    n_f = max(len(e.features) for e in batch)
+    features = torch.zeros((len(batch), n_f))
     for i, e in enumerate(batch):
         ids[i, :len(e.input_ids)] = torch.tensor(e.input_ids)
+        if e.features:
+            features[i] = torch.tensor(e.features, dtype=torch.float32)
         mask[i, :len(e.input_ids)] = 1
         for j, span in enumerate(e.targets):
             targets[i, j] = torch.tensor(span)
@@ -335,7 +407,8 @@ def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
             "mark_a": torch.tensor([e.mark_a for e in batch]),
             "mark_b": torch.tensor([e.mark_b for e in batch]),
             "spans": torch.tensor([list(map(list, e.spans)) for e in batch], dtype=torch.long),
-            "targets": targets, "is_pair": torch.tensor([e.is_pair for e in batch])}
+            "targets": targets, "is_pair": torch.tensor([e.is_pair for e in batch]),
+            "features": features}
 
 
 # --- save and load --------------------------------------------------------------------------
@@ -366,10 +439,8 @@ def save(model: RelationModel, path: Path, extra: dict[str, Any] | None = None) 
     (path / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf8")
 
 
-def load(path: str | Path) -> tuple[RelationModel, Any]:
-    """Load a saved relation model (adapters and heads) over the packaged encoder."""
-    from safetensors.torch import load_file
-
+def read_config(path: str | Path) -> ModelConfig:
+    """The ``ModelConfig`` of a saved model folder (checked: both files present, known format)."""
     path = Path(path)
     config_file = path / "config.json"
     if not config_file.exists() or not (path / "adapter.safetensors").exists():
@@ -379,7 +450,18 @@ def load(path: str | Path) -> tuple[RelationModel, Any]:
         raise BlamegraphError(Errors.E132.format(path=path, found=raw.get("format"),
                                                  expected=MODEL_FORMAT))
     fields = {k: v for k, v in raw.items() if k in ModelConfig.__dataclass_fields__}
-    model, tokenizer = build(ModelConfig(**fields))
+    # Models saved before these fields existed: narrow candidates, no lexicon features.
+    fields.setdefault("candidate_scope", "content")
+    fields.setdefault("issue_features", False)
+    return ModelConfig(**fields)
+
+
+def load(path: str | Path) -> tuple[RelationModel, Any]:
+    """Load a saved relation model (adapters and heads) over the packaged encoder."""
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    model, tokenizer = build(read_config(path))
     state = {k: v.float() for k, v in load_file(str(path / "adapter.safetensors")).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     expected = {name for name, p in model.named_parameters() if p.requires_grad}

@@ -33,8 +33,8 @@ from .blame import Target, candidate_targets
 from .config import CONFIG_DIR, ISSUES, PAIR_RELATIONS, STANCES, LoadedConfig, load_config
 from .errors import BlamegraphError, Errors
 from .manifest import git_revision, set_seed
-from .model import (HEADS, Encoded, Encoder, ModelConfig, RelationModel, build, collate, load,
-                    save)
+from .model import (HEADS, Encoded, Encoder, ModelConfig, RelationModel, build,
+                    IssueFeatures, candidate_span, collate, load, read_config, save)
 from .schema import Entity
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class TrainConfig:
     max_train_examples: int | None = None
     tasks: tuple[str, ...] = TASKS
     flip_pairs: bool = True  # present half the pairs reversed, with the flipped relation
+    class_weight_power: float = 0.5  # rare-class loss weights (see class_weights); 0 → none
 
 
 # --- examples -------------------------------------------------------------------------------
@@ -74,12 +75,13 @@ class StatementExample:
     speaker_side: str
     issue: str
     targets: list[Target]
-    blamed: list[int]  # 1 blamed, 0 not, per target
+    blamed: list[int | None]  # 1 blamed, 0 not, None: another mention of a blamed side
     stance: list[str | None]  # stance toward each target's side, None when unknown
     edge_issue: list[str | None]
     gold_edges: set[tuple[str, str]] = field(default_factory=set)  # (blamed side, issue)
     gold_stance: dict[str, str] = field(default_factory=dict)
     n_extra: int = 0  # trailing targets added from gold only (not seen by the linker)
+    features: tuple[float, ...] = ()  # issue-lexicon counts (model.IssueFeatures)
 
 
 @dataclass
@@ -127,21 +129,41 @@ class EntityFinder:
 
 
 def statement_examples(statements: Sequence[labelled.LabelledStatement],
-                       entities: dict[str, list[Entity]], *, add_gold_targets: bool
+                       entities: dict[str, list[Entity]], *, add_gold_targets: bool,
+                       mcfg: ModelConfig | None = None, config_for: Any = None
                        ) -> list[StatementExample]:
+    """Statements with their candidate targets, found as at run time (the scope of ``mcfg``,
+    the model's config: the encoder window by default), and issue-lexicon features from the
+    config of each statement's dispute (``config_for``, default :func:`dispute_config`)."""
+    mcfg = mcfg or ModelConfig()
+    config_for = config_for or dispute_config
+    lexicon_features: dict[str, IssueFeatures] = {}
     out = []
     for st in statements:
+        if mcfg.issue_features and st.dispute not in lexicon_features:
+            lexicon_features[st.dispute] = IssueFeatures(config_for(st.dispute).cfg.issues)
+        features = (lexicon_features[st.dispute](st.text, (st.start, st.end), mcfg.context_chars)
+                    if mcfg.issue_features else ())
         speaker = (st.speaker_start, st.speaker_end) if st.speaker_start is not None else None
-        targets = candidate_targets(entities[st.passage_id], (st.start, st.end), speaker,
+        targets = candidate_targets(entities[st.passage_id],
+                                    candidate_span(st.text, (st.start, st.end), mcfg), speaker,
                                     st.speaker_side)
-        blamed, stance, edge_issue = [], [], []
+        blamed: list[int | None] = []
+        stance, edge_issue = [], []
+        blamed_sides = {b.side for b in st.blame}
         covered = set()
         for t in targets:
             hit = [k for k, b in enumerate(st.blame) if _overlaps((t.start, t.end),
                                                                   (b.start, b.end))]
             covered.update(hit)
-            blamed.append(1 if hit else 0)
-            edge_issue.append(st.blame[hit[0]].issue if hit else None)
+            # Annotators mark one mention per blamed actor; another mention of a blamed side
+            # ("Beijing" beside the marked "China") is neither a clear positive nor a negative,
+            # and edges are scored per side: it is left out of the blame loss.
+            blamed.append(1 if hit else None if t.side in blamed_sides else 0)
+            side_issues = {b.issue for b in st.blame if b.side == t.side}
+            # The edge issue is the issue of the blamed side: any mention of it can carry it.
+            edge_issue.append(st.blame[hit[0]].issue if hit else
+                              side_issues.pop() if len(side_issues) == 1 else None)
             if hit:
                 stance.append("against")
             else:
@@ -160,7 +182,7 @@ def statement_examples(statements: Sequence[labelled.LabelledStatement],
             st.dispute, st.passage_id, st.text, (st.start, st.end),
             st.text[st.speaker_start:st.speaker_end] if speaker else None, st.speaker_side,
             st.issue, targets, blamed, stance, edge_issue,
-            {(b.side, b.issue) for b in st.blame}, dict(st.stance), n_extra))
+            {(b.side, b.issue) for b in st.blame}, dict(st.stance), n_extra, features))
     return out
 
 
@@ -178,8 +200,8 @@ def passage_entities(statements: Sequence[labelled.LabelledStatement], finder: E
     return entities
 
 
-def load_examples(paths: Sequence[Path], finder: EntityFinder | None = None
-                  ) -> dict[str, dict[str, list[Any]]]:
+def load_examples(paths: Sequence[Path], finder: EntityFinder | None = None,
+                  mcfg: ModelConfig | None = None) -> dict[str, dict[str, list[Any]]]:
     """Examples per split: ``{"train": {"statements": [...], "pairs": [...]}, ...}``."""
     statements, pairs = labelled.load(list(paths))
     entities = passage_entities(statements, finder or EntityFinder())
@@ -187,7 +209,7 @@ def load_examples(paths: Sequence[Path], finder: EntityFinder | None = None
                                                                    "pairs": []})
     for split in ("train", "dev", "test"):
         chosen = [s for s in statements if labelled.split_of(s.dispute) == split]
-        splits[split]["statements"] = statement_examples(chosen, entities,
+        splits[split]["statements"] = statement_examples(chosen, entities, mcfg=mcfg,
                                                          add_gold_targets=split == "train")
         splits[split]["pairs"] = [PairExample(p.dispute, p.text, p.p, p.q, p.relation)
                                   for p in pairs if labelled.split_of(p.dispute) == split]
@@ -204,15 +226,16 @@ def _index(label: str | None, names: Sequence[str]) -> int:
 def encode_statement(encoder: Encoder, ex: StatementExample, tasks: Sequence[str]
                      ) -> dict[str, Any]:
     enc = encoder.statement(ex.text, ex.content, ex.speaker_text,
-                            [(t.start, t.end) for t in ex.targets])
+                            [(t.start, t.end) for t in ex.targets], ex.features)
     cut = [span[0] < 0 for span in enc.targets]
     return {
         "input_ids": enc.input_ids, "mark_a": enc.mark_a, "mark_b": enc.mark_b,
         "spans": [list(x) for x in enc.spans],
         "targets": [list(s) if s[0] >= 0 else [0, 0] for s in enc.targets], "is_pair": False,
+        "features": list(enc.features),
         "issue_label": _index(ex.issue, ISSUES) if "issue" in tasks else IGNORE,
         "pair_label": IGNORE,
-        "blame_labels": [b if "blame" in tasks and not c else IGNORE
+        "blame_labels": [b if "blame" in tasks and not c and b is not None else IGNORE
                          for b, c in zip(ex.blamed, cut)],
         "stance_labels": [_index(s, STANCES) if "stance" in tasks and not c else IGNORE
                           for s, c in zip(ex.stance, cut)],
@@ -225,7 +248,8 @@ def encode_pair(encoder: Encoder, ex: PairExample, flip: bool = False) -> dict[s
     p, q, relation = (ex.q, ex.p, FLIP[ex.relation]) if flip else (ex.p, ex.q, ex.relation)
     enc = encoder.pair(ex.text, p, q)
     return {"input_ids": enc.input_ids, "mark_a": enc.mark_a, "mark_b": enc.mark_b,
-            "spans": [list(x) for x in enc.spans], "targets": [], "is_pair": True, "issue_label": IGNORE,
+            "spans": [list(x) for x in enc.spans], "targets": [], "is_pair": True,
+            "features": [], "issue_label": IGNORE,
             "pair_label": PAIR_RELATIONS.index(relation), "blame_labels": [],
             "stance_labels": [], "edge_issue_labels": []}
 
@@ -237,7 +261,8 @@ class Collator:
     def __call__(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         encoded = [Encoded(r["input_ids"], r["mark_a"], r["mark_b"],
                            [tuple(t) for t in r["targets"]], r["is_pair"],
-                           tuple(tuple(x) for x in r["spans"])) for r in rows]
+                           tuple(tuple(x) for x in r["spans"]), tuple(r.get("features") or ()))
+                   for r in rows]
         batch = collate(encoded, self.pad_id)
         n_t = batch["targets"].size(1)
 
@@ -262,18 +287,51 @@ HEAD_OF_LABEL = {"issue_label": "issue", "pair_label": "pairs", "blame_labels": 
                  "stance_labels": "stance", "edge_issue_labels": "edge_issue"}
 
 
-def multitask_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    ce = nn.CrossEntropyLoss(ignore_index=IGNORE, reduction="sum")
+def multitask_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor],
+                   class_weights: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+    """Cross-entropy summed over every labelled item of every head, divided by their number;
+    ``class_weights`` (per head) up-weight rare classes."""
     total = torch.zeros(())
     n = 0
     for key, head in HEAD_OF_LABEL.items():
         gold = batch[key]
         if head not in out or not (gold != IGNORE).any():
             continue
+        ce = nn.CrossEntropyLoss(ignore_index=IGNORE, reduction="sum",
+                                 weight=(class_weights or {}).get(head))
         logits = out[head]
         total = total + ce(logits.reshape(-1, logits.size(-1)), gold.reshape(-1))
         n += int((gold != IGNORE).sum())
     return total / max(n, 1)
+
+
+def class_weights(rows: Sequence[dict[str, Any]], power: float,
+                  heads: Sequence[str] = ("issue", "stance", "edge_issue", "pairs")
+                  ) -> dict[str, torch.Tensor]:
+    """Per-class loss weights ``(mean count / count) ** power`` from the training rows, so rare
+    classes (favor stances and pairs, linked issues) are not drowned out; 0 → no weighting.
+
+    >>> class_weights([{"pair_label": 0}, {"pair_label": 0}, {"pair_label": 1}], 1.0,
+    ...               ("pairs",))["pairs"][:2].tolist()
+    [0.75, 1.5]
+    """
+    if not power:
+        return {}
+    out = {}
+    for key, head in HEAD_OF_LABEL.items():
+        if head not in heads:
+            continue
+        counts = Counter()
+        for r in rows:
+            gold = r.get(key, IGNORE)
+            counts.update(g for g in (gold if isinstance(gold, list) else [gold]) if g != IGNORE)
+        if not counts:
+            continue
+        n_classes = len(HEADS[head])
+        mean = sum(counts.values()) / len(counts)
+        out[head] = torch.tensor([(mean / counts[c]) ** power if counts[c] else 1.0
+                                  for c in range(n_classes)], dtype=torch.float32)
+    return out
 
 
 class _TrainWrapper(nn.Module):
@@ -284,10 +342,12 @@ class _TrainWrapper(nn.Module):
     adapted top layers.
     """
 
-    def __init__(self, model: RelationModel, prefixes: list[torch.Tensor]):
+    def __init__(self, model: RelationModel, prefixes: list[torch.Tensor],
+                 weights: dict[str, torch.Tensor] | None = None):
         super().__init__()
         self.model = model
         self.prefixes = prefixes
+        self.weights = weights
 
     def forward(self, **batch: torch.Tensor) -> dict[str, torch.Tensor]:
         ids = batch["input_ids"]
@@ -296,9 +356,9 @@ class _TrainWrapper(nn.Module):
             cached = self.prefixes[row]
             prefix[i, :cached.size(0)] = cached
         inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "mark_a", "mark_b",
-                                        "spans", "targets", "is_pair")}
+                                        "spans", "targets", "is_pair", "features")}
         out = self.model(**inputs, prefix=prefix)
-        return {"loss": multitask_loss(out, batch)}
+        return {"loss": multitask_loss(out, batch, self.weights)}
 
 
 def _frozen_prefixes(model: RelationModel, rows: Sequence[dict[str, Any]], pad_id: int,
@@ -338,8 +398,9 @@ def _trainer_fit(model: RelationModel, rows: list[dict[str, Any]], tcfg: TrainCo
         disable_tqdm=True,
     )
     model.train()
-    trainer = Trainer(model=_TrainWrapper(model, prefixes), args=args, train_dataset=dataset,
-                      data_collator=Collator(pad_id))
+    weights = class_weights(rows, tcfg.class_weight_power)
+    trainer = Trainer(model=_TrainWrapper(model, prefixes, weights), args=args,
+                      train_dataset=dataset, data_collator=Collator(pad_id))
     result = trainer.train()
     model.eval()
     return {"train_loss": round(float(result.training_loss), 5),
@@ -363,7 +424,8 @@ def predict_logits(model: RelationModel, rows: Sequence[dict[str, Any]], pad_id:
             idx = order[i:i + batch_size]
             batch = collator([rows[j] for j in idx])
             logits = model(**{k: batch[k] for k in ("input_ids", "attention_mask", "mark_a",
-                                                     "mark_b", "spans", "targets", "is_pair")})
+                                                     "mark_b", "spans", "targets", "is_pair",
+                                                     "features")})
             for r, j in enumerate(idx):
                 n_t = len(rows[j]["targets"])
                 out[j] = {h: (v[r, :n_t] if v.dim() == 3 else v[r]).clone()
@@ -593,6 +655,11 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
     if dev["statements"] or dev["pairs"]:
         model.cfg.temperatures.update(calibrate(model, tokenizer, dev))
     metrics = {"fit": fit_info, "temperatures": model.cfg.temperatures}
+    sample = _train_sample(splits["train"], tcfg.seed)
+    if sample["statements"] or sample["pairs"]:
+        # Figures on training examples (the linker's candidates only): a model that does badly
+        # here underfits, one that does much better here than on dev overfits.
+        metrics["train_sample"] = evaluate_examples(model, tokenizer, sample)
     threshold = 0.5
     dev = splits.get("dev")
     if dev and (dev["statements"] or dev["pairs"]):
@@ -616,6 +683,18 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
     write_model_card(out, metrics, counts, tcfg, data_files, base)
     shutil.rmtree(out / ".trainer", ignore_errors=True)
     return metrics
+
+
+def _train_sample(train: dict[str, list[Any]], seed: int, n: int = 300
+                  ) -> dict[str, list[Any]]:
+    rng = np.random.default_rng(seed)
+
+    def pick(items: list[Any]) -> list[Any]:
+        if len(items) <= n:
+            return list(items)
+        return [items[i] for i in sorted(rng.choice(len(items), n, replace=False))]
+
+    return {"statements": pick(train["statements"]), "pairs": pick(train["pairs"])}
 
 
 def write_model_card(out: Path, metrics: dict[str, Any], counts: dict[str, Any],
@@ -689,10 +768,12 @@ def default_label_files() -> list[Path]:
     return sorted(root.glob("*.jsonl"))
 
 
-def build_default_models(out: Path, tcfg: TrainConfig | None = None) -> dict[str, Any]:
+def build_default_models(out: Path, tcfg: TrainConfig | None = None,
+                         mcfg: ModelConfig | None = None) -> dict[str, Any]:
     files = default_label_files()
-    splits = load_examples(files)
-    return fit(splits, out, tcfg=tcfg or TrainConfig(), data_files=files)
+    mcfg = mcfg or ModelConfig()
+    splits = load_examples(files, mcfg=mcfg)
+    return fit(splits, out, tcfg=tcfg or TrainConfig(), data_files=files, mcfg=mcfg)
 
 
 # --- user fine-tuning and evaluation ------------------------------------------------------------
@@ -707,8 +788,8 @@ def _check_task(task: str) -> None:
 
 
 def load_user_examples(paths: Sequence[Path], *, dev_fraction: float, seed: int,
-                       loaded: LoadedConfig | None = None, split: bool = True
-                       ) -> dict[str, dict[str, list[Any]]]:
+                       loaded: LoadedConfig | None = None, split: bool = True,
+                       mcfg: ModelConfig | None = None) -> dict[str, dict[str, list[Any]]]:
     """Examples from a user's labelled files, validated; labels errors name file and line.
 
     Files whose disputes include the project's dev/test disputes are split by dispute; any
@@ -721,10 +802,12 @@ def load_user_examples(paths: Sequence[Path], *, dev_fraction: float, seed: int,
         statements, pairs = labelled.load([Path(p) for p in paths])
     except labelled.LabelError as e:
         raise BlamegraphError(Errors.E134.format(detail=e)) from e
-    finder = EntityFinder(config_for=(lambda dispute: loaded) if loaded else None)
+    config_for = (lambda dispute: loaded) if loaded else None
+    finder = EntityFinder(config_for=config_for)
     entities = passage_entities(statements, finder)
     if not split:
-        return {"all": {"statements": statement_examples(statements, entities,
+        return {"all": {"statements": statement_examples(statements, entities, mcfg=mcfg,
+                                                         config_for=config_for,
                                                          add_gold_targets=False),
                         "pairs": [PairExample(p.dispute, p.text, p.p, p.q, p.relation)
                                   for p in pairs]}}
@@ -740,7 +823,8 @@ def load_user_examples(paths: Sequence[Path], *, dev_fraction: float, seed: int,
     for name in ("train", "dev", "test"):
         chosen = [s for s in statements if assign[s.passage_id] == name]
         splits[name] = {
-            "statements": statement_examples(chosen, entities, add_gold_targets=name == "train"),
+            "statements": statement_examples(chosen, entities, mcfg=mcfg, config_for=config_for,
+                                             add_gold_targets=name == "train"),
             "pairs": [PairExample(p.dispute, p.text, p.p, p.q, p.relation)
                       for p in pairs if assign[p.passage_id] == name]}
     return splits
@@ -751,7 +835,8 @@ def finetune(data: Sequence[Path], out: Path, *, task: str, base: Path | None = 
              loaded: LoadedConfig | None = None) -> dict[str, Any]:
     """Fine-tune the relation model on a user's labelled data for one task."""
     _check_task(task)
-    splits = load_user_examples(data, dev_fraction=dev_fraction, seed=seed, loaded=loaded)
+    splits = load_user_examples(data, dev_fraction=dev_fraction, seed=seed, loaded=loaded,
+                                mcfg=read_config(base) if base else None)
     train = splits["train"]
     needed = "pairs" if task == "pairs" else "statements"
     if not train[needed]:
@@ -766,7 +851,7 @@ def evaluate_file(data: Sequence[Path], model_path: Path, *, task: str,
     """Metrics of a saved model on every example of the given labelled files."""
     _check_task(task)
     examples = load_user_examples(data, dev_fraction=0.0, seed=0, loaded=loaded,
-                                  split=False)["all"]
+                                  split=False, mcfg=read_config(model_path))["all"]
     model, tokenizer = load(model_path)
     if threshold is None:
         threshold = model.cfg.blame_threshold
@@ -784,9 +869,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("models/relation"))
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
+    parser.add_argument("--class-weight-power", type=float,
+                        default=TrainConfig.class_weight_power)
+    parser.add_argument("--lora-layers", type=int, default=ModelConfig.lora_layers)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    metrics = build_default_models(args.out, TrainConfig(epochs=args.epochs, seed=args.seed))
+    metrics = build_default_models(
+        args.out, TrainConfig(epochs=args.epochs, seed=args.seed,
+                              learning_rate=args.learning_rate,
+                              class_weight_power=args.class_weight_power),
+        ModelConfig(lora_layers=args.lora_layers))
     print(json.dumps({k: metrics[k] for k in ("fit", "temperatures", "seconds")}, indent=2))
     print(f"model card: {args.out / 'README.md'}; metrics: {args.out / 'metrics.json'}")
     return 0

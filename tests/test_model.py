@@ -88,3 +88,43 @@ def test_load_errors(tmp_path):
     (tmp_path / "adapter.safetensors").write_bytes(b"")
     with pytest.raises(BlamegraphError, match="E132"):
         load(tmp_path)
+
+
+def test_issue_features_reach_only_the_issue_heads(built):
+    model, tok = built
+    assert model.n_features == 8
+    encoder = Encoder(tok, model.cfg)
+    content = (_span(TEXT, "Washington of")[0], TEXT.index(", saying"))
+    args = (TEXT, content, "China's commerce ministry", [_span(TEXT, "Washington")])
+    plain = collate([encoder.statement(*args)], tok.pad_token_id)
+    lexical = collate([encoder.statement(*args, features=[2.0] * 8)], tok.pad_token_id)
+    assert lexical["features"].shape == (1, 8) and plain["features"].shape == (1, 0)
+    model.eval()
+    with torch.no_grad():
+        a, b = model(**plain), model(**lexical)
+    assert torch.equal(a["blame"], b["blame"]) and torch.equal(a["stance"], b["stance"])
+    assert not torch.allclose(a["issue"], b["issue"])
+    assert not torch.allclose(a["edge_issue"], b["edge_issue"])
+
+
+def test_candidates_come_from_the_encoded_window_unless_scope_is_content():
+    from pipeline.model import candidate_span
+
+    content = (_span(TEXT, "of \"bullying\"")[0], TEXT.index(", saying"))
+    window = candidate_span(TEXT, content, ModelConfig())
+    assert window[0] <= TEXT.index("Washington") and window[1] >= content[1]
+    assert candidate_span(TEXT, content, ModelConfig(candidate_scope="content")) == content
+
+
+def test_model_saved_before_new_fields_loads_with_old_behaviour(tmp_path):
+    import json
+
+    torch.manual_seed(0)
+    old, _ = build(ModelConfig(lora_layers=1, head_hidden=16, issue_features=False,
+                               candidate_scope="content"))
+    save(old, tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    del config["issue_features"], config["candidate_scope"]
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    reloaded, _ = load(tmp_path / "old")
+    assert reloaded.n_features == 0 and reloaded.cfg.candidate_scope == "content"

@@ -151,3 +151,49 @@ def test_finetune_without_examples_for_task(tmp_path):
                                 "q": [13, 18], "relation": "p_against_q"}) + "\n")
     with pytest.raises(BlamegraphError, match="E136"):
         finetune([data], tmp_path / "o", task="stance")
+
+
+def test_other_mentions_of_a_blamed_side_are_left_out_of_the_blame_loss():
+    from pipeline.labels import LabelledStatement
+    from pipeline.labels import Target as Gold
+    from pipeline.schema import Entity
+    from pipeline.train import IGNORE, statement_examples
+
+    text = "Beijing said Washington and the US Commerce Department bullied Canada with tariffs."
+    wa, us, ca = _span(text, "Washington"), _span(text, "the US Commerce Department"), \
+        _span(text, "Canada")
+    st = LabelledStatement("p", "us_china_trade_tech", text, wa[0], len(text) - 1, 0, 7,
+                           "Chinese government", "CN", "indirect", "trade",
+                           [Gold(*wa, "US government", "US", "trade")],
+                           {"US": "against", "CN": "none"}, "none")
+    ents = [Entity("x", "Washington", "GPE", *wa, "US government", "US"),
+            Entity("x", "the US Commerce Department", "ORG", *us, "US Commerce Department", "US"),
+            Entity("x", "Canada", "GPE", *ca, "Canadian government", "CA")]
+    ex, = statement_examples([st], {"p": ents}, add_gold_targets=True)
+    assert [t.text for t in ex.targets] == ["Washington", "the US Commerce Department", "Canada"]
+    assert ex.blamed == [1, None, 0]
+    assert ex.edge_issue == ["trade", "trade", None]  # the blamed side's issue
+    assert len(ex.features) == 8 and ex.features[0] > 0  # "tariffs": the dispute's trade lexicon
+    model_cfg = ModelConfig(lora_layers=1)
+    from transformers import AutoTokenizer
+
+    from pipeline.model import base_model_path
+    tok = AutoTokenizer.from_pretrained(base_model_path(), local_files_only=True)
+    row = encode_statement(Encoder(tok, model_cfg), ex, TASKS)
+    assert row["blame_labels"] == [1, IGNORE, 0]
+
+
+@pytest.mark.slow
+def test_same_seed_same_adapter_bytes(tmp_path):
+    """`make models` determinism, in small: two fits with one seed write identical weights."""
+    import hashlib
+
+    digests = []
+    for name in ("a", "b"):
+        fit(_examples(), tmp_path / name, tcfg=TrainConfig(epochs=3, batch_size=2),
+            mcfg=ModelConfig(lora_layers=1, head_hidden=16))
+        digests.append(hashlib.sha256((tmp_path / name / "adapter.safetensors").read_bytes())
+                       .hexdigest())
+        assert (tmp_path / name / "config.json").read_text() == \
+            (tmp_path / "a" / "config.json").read_text()
+    assert digests[0] == digests[1]
