@@ -599,16 +599,27 @@ def evaluate_examples(model: RelationModel, tokenizer: Any, split: dict[str, lis
     return metrics
 
 
-def calibrate(model: RelationModel, tokenizer: Any, split: dict[str, list[Any]]
-              ) -> dict[str, float]:
+# A dev split smaller than this (gold labels of a head, or gold blame edges) cannot be trusted
+# to move a temperature or the blame threshold: a fine-tuned model keeps its base model's.
+MIN_DEV_LABELS = 30
+
+
+def calibrate(model: RelationModel, tokenizer: Any, split: dict[str, list[Any]],
+              min_labels: int = 1) -> dict[str, float]:
+    """Temperatures of the heads with at least ``min_labels`` gold labels in ``split``."""
     encoder = Encoder(tokenizer, model.cfg)
     rows = ([encode_statement(encoder, ex, TASKS) for ex in split["statements"]]
             + [encode_pair(encoder, ex) for ex in split["pairs"]])
     logits = predict_logits(model, rows, tokenizer.pad_token_id)
     temps = {}
     for head, (lg, gold) in head_logits(rows, logits).items():
-        temps[head] = round(fit_temperature(lg, gold), 4)
+        if gold.numel() >= min_labels:
+            temps[head] = round(fit_temperature(lg, gold), 4)
     return temps
+
+
+def _n_blamed(split: dict[str, list[Any]]) -> int:
+    return sum(b == 1 for ex in split["statements"] for b in (ex.blamed or []))
 
 
 # --- the entry points -------------------------------------------------------------------------
@@ -649,26 +660,39 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
         raise BlamegraphError(Errors.E136.format(path=", ".join(map(str, data_files)),
                                                  task=",".join(tcfg.tasks)))
     logger.info("training on %d examples for %d epochs", len(rows), tcfg.epochs)
+    # Fine-tuning from a base model: a head whose dev labels are too few keeps the base's
+    # temperature, and the blame threshold is re-chosen only on enough dev edges (a threshold
+    # picked on a handful of edges moved a fine-tuned model's F1 down, docs/annotation.md).
+    base_temps = dict(model.cfg.temperatures) if base else {}
+    base_threshold = model.cfg.blame_threshold if base else None
+    min_labels = MIN_DEV_LABELS if base else 1
     fit_info = _trainer_fit(model, rows, tcfg, tokenizer.pad_token_id, out / ".trainer")
-    model.cfg.temperatures = {h: 1.0 for h in HEADS}
+    model.cfg.temperatures = {h: float(base_temps.get(h, 1.0)) for h in HEADS}
     dev = splits.get("dev", {"statements": [], "pairs": []})
     if dev["statements"] or dev["pairs"]:
-        model.cfg.temperatures.update(calibrate(model, tokenizer, dev))
+        model.cfg.temperatures.update(calibrate(model, tokenizer, dev, min_labels))
     metrics = {"fit": fit_info, "temperatures": model.cfg.temperatures}
     sample = _train_sample(splits["train"], tcfg.seed)
     if sample["statements"] or sample["pairs"]:
         # Figures on training examples (the linker's candidates only): a model that does badly
         # here underfits, one that does much better here than on dev overfits.
         metrics["train_sample"] = evaluate_examples(model, tokenizer, sample)
-    threshold = 0.5
+    threshold = 0.5 if base_threshold is None else float(base_threshold)
+    threshold_from = "default" if base_threshold is None else "base model"
     dev = splits.get("dev")
     if dev and (dev["statements"] or dev["pairs"]):
         metrics["dev"] = evaluate_examples(model, tokenizer, dev, thresholds=THRESHOLDS)
         sweep = metrics["dev"].get("blame_edges_by_threshold", {})
-        if sweep:  # the blame threshold is chosen on dev, never on test
+        if sweep and _n_blamed(dev) >= min_labels:  # chosen on dev, never on test
             threshold = float(max(sweep, key=lambda t: (sweep[t]["f1"],
                                                         -abs(float(t) - 0.5))))
+            threshold_from = "dev"
+        elif sweep:
+            logger.warning("dev split has %d gold blame edges (< %d): keeping the %s blame "
+                           "threshold %.2f", _n_blamed(dev), min_labels, threshold_from,
+                           threshold)
     metrics["blame_threshold"] = threshold
+    metrics["blame_threshold_from"] = threshold_from
     test = splits.get("test")
     if test and (test["statements"] or test["pairs"]):
         metrics["test"] = evaluate_examples(model, tokenizer, test, threshold=threshold)
@@ -719,7 +743,9 @@ def write_model_card(out: Path, metrics: dict[str, Any], counts: dict[str, Any],
         f"(frozen); {'continued from ' + str(base) if base else 'fresh adapters'}.",
         "- Trained: LoRA adapters on the top layers and the heads (`adapter.safetensors`).",
         f"- Temperatures (fitted on the dev split): {json.dumps(metrics.get('temperatures'))}",
-        f"- Blame threshold chosen on the dev split: {metrics.get('blame_threshold')} "
+        f"- Blame threshold (from the {metrics.get('blame_threshold_from', 'dev')}"
+        f"{' split' if metrics.get('blame_threshold_from', 'dev') == 'dev' else ''}): "
+        f"{metrics.get('blame_threshold')} "
         "(used when `blame.threshold` is null, the default).",
         "", "## Data",
         "Constructed, labelled passages written for this project (`corpora/labels/`), split by "

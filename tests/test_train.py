@@ -8,7 +8,7 @@ import torch
 
 from pipeline.blame import Target
 from pipeline.errors import BlamegraphError
-from pipeline.model import Encoder, ModelConfig, load
+from pipeline.model import Encoder, ModelConfig, load, save
 from pipeline.train import (TASKS, PairExample, StatementExample, TrainConfig, encode_pair,
                             encode_statement, evaluate_examples, expected_calibration_error,
                             finetune, fit, fit_temperature, predict_logits)
@@ -129,6 +129,25 @@ def test_finetune_tiny_file_end_to_end(tmp_path, overfit):
     assert metrics["fit"]["steps"] >= 1
     assert (out / "adapter.safetensors").exists() and (out / "README.md").exists()
     load(out)
+
+
+def test_finetune_on_a_small_dev_split_keeps_the_base_threshold_and_temperatures(tmp_path,
+                                                                                overfit):
+    """A dev split of a few edges must not move the blame threshold or the temperatures."""
+    base, _, _ = overfit
+    base_model, _ = load(base)
+    base_model.cfg.blame_threshold = 0.35
+    base_model.cfg.temperatures = {h: 1.7 for h in base_model.cfg.temperatures}
+    save(base_model, tmp_path / "base")
+    data = tmp_path / "labels.jsonl"
+    data.write_text("\n".join(json.dumps(dict(PASSAGE, id=f"u-{i}")) for i in range(8)) + "\n")
+    metrics = finetune([data], tmp_path / "mine", task="blame", base=tmp_path / "base",
+                       epochs=1, dev_fraction=0.5)
+    assert "dev" in metrics  # there was a dev split, but far fewer than MIN_DEV_LABELS edges
+    assert metrics["blame_threshold"] == 0.35 and metrics["blame_threshold_from"] == "base model"
+    tuned, _ = load(tmp_path / "mine")
+    assert tuned.cfg.blame_threshold == 0.35
+    assert set(tuned.cfg.temperatures.values()) == {1.7}
 
 
 def test_finetune_rejects_unknown_label(tmp_path):
