@@ -71,6 +71,14 @@ class PrefilterStats:
     n_chars: int = 0
     n_chars_kept: int = 0
 
+    def keep_whole(self, text: str) -> None:
+        """Count a text that was passed on unfiltered (every sentence kept)."""
+        n = len(sentence_spans(text))
+        self.n_sentences += n
+        self.n_kept += n
+        self.n_chars += len(text)
+        self.n_chars_kept += len(text)
+
     def as_dict(self) -> dict[str, float]:
         return {"sentences": self.n_sentences, "sentences_kept": self.n_kept,
                 "chars": self.n_chars, "chars_kept": self.n_chars_kept,

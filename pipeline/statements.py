@@ -2362,10 +2362,14 @@ class StatementExtractor:
                     # Blank sentences that cannot hold a statement. With the author model on,
                     # any sentence of an opinion or state-media text may be the outlet's own
                     # verdict, so only wire copy is filtered (docs/performance.md).
-                    if self.cfg.prefilter and (author_finder is None or is_wire_copy(
-                            chunk, document.outlet, author_finder.voice_outlets)):
+                    if not self.cfg.prefilter:
+                        pass
+                    elif author_finder is None or is_wire_copy(
+                            chunk, document.outlet, author_finder.voice_outlets):
                         chunk = blank_uninformative(chunk, self.cfg.prefilter_context,
                                                     self.prefilter_stats)
+                    else:  # counted as seen and kept whole, so run.json's share is true
+                        self.prefilter_stats.keep_whole(chunk)
                     doc = make_doc(parse_text(chunk))
                     doc._.set(META_EXT, meta)
                     yield doc, (di, ci, start)

@@ -131,3 +131,21 @@ def test_every_cue_lemma_of_the_rules_survives_the_prefilter():
               if not lex.may_hold_statement(f"The former negotiator {form} that it was over.",
                                             quote_chars)]
     assert missed == []
+
+
+def test_a_text_passed_on_whole_counts_as_all_kept():
+    stats = PrefilterStats()
+    text = f"{NARRATION}\n{NARRATION}"
+    stats.keep_whole(text)
+    assert stats.n_sentences == stats.n_kept == len(sentence_spans(text))
+    assert stats.as_dict()["share_chars_kept"] == 1.0
+
+
+def test_with_the_author_model_only_wire_copy_is_filtered():
+    from pipeline.statements import is_wire_copy
+
+    wire = "Chip curbs widen\n\nBEIJING, May 2 (Pacific Rim Wire) - Exports fell."
+    assert is_wire_copy(wire, "Pacific Rim Wire", frozenset())
+    assert not is_wire_copy(wire, "Pacific Rim Wire", frozenset({"pacific rim wire"}))
+    assert not is_wire_copy("Washington's tariffs are a self-inflicted wound.", None,
+                            frozenset())
