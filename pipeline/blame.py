@@ -156,6 +156,9 @@ class BlameStage:
     def __init__(self, loaded: LoadedConfig, scorers: dict[str, RelationScorer]):
         self.cfg = loaded.cfg
         self.scorers = scorers  # task -> scorer (the same object for tasks sharing a model)
+        # ``blamed`` is the registry's canonical name, as ``blamer`` (the speaker) is, so that
+        # one actor is one node on both ends of a who-blames-whom network
+        self.actor_names = {actor.id: actor.name for actor in loaded.registry.actors}
         blame = scorers.get("blame")
         self.threshold = (self.cfg.blame.threshold if self.cfg.blame.threshold is not None
                           else blame.model.cfg.blame_threshold if blame else 0.5)
@@ -223,7 +226,7 @@ class BlameStage:
         for k, (target, p) in enumerate(zip(targets, scored.blame)):
             if p < self.threshold:
                 continue
-            key = target.actor or target.text
+            key = self.actor_names.get(target.actor or "", target.actor) or target.text
             if key not in best or p > best[key][0]:
                 best[key] = (p, target, k)
         edges = []
