@@ -131,14 +131,11 @@ def context_window(text: str, lo: int, hi: int, max_context_chars: int = MAX_CON
     >>> context_window("one two three four", 8, 13, max_context_chars=5, context_chars=2)
     (4, 18)
     """
+    from .model import context_window as widened
+
     if len(text) <= max_context_chars:
         return 0, len(text)
-    ws, we = max(0, lo - context_chars), min(len(text), hi + context_chars)
-    while ws > 0 and not text[ws - 1].isspace():
-        ws -= 1
-    while we < len(text) and not text[we].isspace():
-        we += 1
-    return ws, we
+    return widened(text, lo, hi, context_chars)
 
 
 # --- items --------------------------------------------------------------------------------------
@@ -620,22 +617,17 @@ def read_annotated(path: Path, fmt: str = "auto") -> list[Annotated]:
     _check(fmt, FORMATS, "format")
     out: list[Annotated] = []
     if fmt == "jsonl":
-        with path.open(encoding="utf8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{n}"
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise BlamegraphError(Errors.E192.format(
-                        where=where, detail=f"not valid JSON ({e.msg} at column {e.colno})")) from e
+        try:
+            for where, item in labelled.read_passages(path):
                 if not isinstance(item, dict) or not isinstance(item.get("label"), dict):
                     raise BlamegraphError(Errors.E192.format(
                         where=where, detail="expected an item object with a 'label' object"))
                 out.append(Annotated(where, item, item["label"],
                                      str(item.get("answer", "accept")),
                                      str(item.get("annotator") or path.stem)))
+        except labelled.LabelError as e:  # "<file>:<line>: not valid JSON (…)"
+            where, _, detail = str(e).partition(": ")
+            raise BlamegraphError(Errors.E192.format(where=where, detail=detail)) from e
         return out
     try:
         tasks = json.loads(path.read_text(encoding="utf8"))

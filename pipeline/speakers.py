@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -587,15 +587,24 @@ class _Resolution:
 
     def _org(self, canonical: str) -> _Cluster:
         canonical = _demonym_possessor(canonical)  # "South Korea's trade ministry"
+
+        def side_of(name: str) -> tuple[str, str]:
+            if self.outlet and name.lower() == self.outlet.lower():
+                return self.index.outlet_side(self.outlet, self.country)
+            return self.side_of_text(name)
+
+        return self._org_cluster(canonical, side_of)
+
+    def _org_cluster(self, canonical: str,
+                     side_of: Callable[[str], tuple[str, str]]) -> _Cluster:
+        """The organisation cluster named ``canonical``, made (with ``side_of``'s side) if new."""
         for cl in reversed(self.clusters):
             if cl.kind == "org" and cl.canonical == canonical:
                 return cl
         cl = _Cluster(canonical=canonical, kind="org", plural=True)
         cl.nouns |= {_norm(w) for w in canonical.split()}
         cl.role = org_role(canonical)
-        cl.side, cl.evidence = self.side_of_text(canonical)
-        if self.outlet and canonical.lower() == self.outlet.lower():
-            cl.side, cl.evidence = self.index.outlet_side(self.outlet, self.country)
+        cl.side, cl.evidence = side_of(canonical)
         self.clusters.append(cl)
         return cl
 
@@ -652,16 +661,8 @@ class _Resolution:
                 return self._actor_cluster(ActorMatch(
                     row["start_char"], row["end_char"], row["text"], actor.id, actor.name,
                     actor.side, actor.type, actor.role))
-            canonical = _DET.sub("", _POSS.sub("", row["text"])).strip()
-            for cl in reversed(self.clusters):
-                if cl.kind == "org" and cl.canonical == canonical:
-                    return cl
-            cl = _Cluster(canonical=canonical, kind="org", plural=True)
-            cl.nouns |= {_norm(w) for w in canonical.split()}
-            cl.role = org_role(canonical)
-            cl.side, cl.evidence = self.index.side_of_descriptor(canonical)
-            self.clusters.append(cl)
-            return cl
+            return self._org_cluster(_DET.sub("", _POSS.sub("", row["text"])).strip(),
+                                     self.index.side_of_descriptor)
         return None
 
 
