@@ -186,6 +186,7 @@ def statement_items(run: RunData, task: str, scorer: Any, threshold: float | Non
                     measure: str = "margin") -> list[dict[str, Any]]:
     """One item per statement of the run, with candidates, pre-annotation and uncertainty."""
     from .blame import candidate_targets
+    from .model import candidate_span
 
     threshold = (threshold if threshold is not None else run.loaded.cfg.blame.threshold
                  if run.loaded.cfg.blame.threshold is not None
@@ -197,7 +198,9 @@ def statement_items(run: RunData, task: str, scorer: Any, threshold: float | Non
         if text is None:
             continue
         speaker = ((st.speaker_start, st.speaker_end) if st.speaker_start is not None else None)
-        targets = candidate_targets(run.entities.get(st.doc_id, []), (st.start, st.end), speaker,
+        # the candidates a run scores: the model's scope (its window), as in BlameStage
+        scope = candidate_span(text, (st.start, st.end), scorer.model.cfg)
+        targets = candidate_targets(run.entities.get(st.doc_id, []), scope, speaker,
                                     st.speaker_side)
         todo.append((text, st, targets))
     scored = scorer.score_statements(todo) if todo else []

@@ -26,8 +26,8 @@ import torch
 
 from .config import LoadedConfig
 from .entities import SPEAKER, is_speaker_reference
-from .model import (Encoded, Encoder, IssueFeatures, RelationModel, candidate_span, collate,
-                    load)
+from .model import (Encoded, Encoder, IssueFeatures, ModelConfig, RelationModel, candidate_span,
+                    collate, load, target_features)
 from .schema import BlameEdge, Document, Entity, StanceRow, Statement
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,15 @@ def candidate_targets(entities: Sequence[Entity], content: tuple[int, int],
             side = speaker_side
         out.append(Target(ent.start, ent.end, ent.text, ent.actor, side))
     return out
+
+
+def statement_target_features(cfg: ModelConfig, targets: Sequence[Target],
+                              content: tuple[int, int], speaker_side: str | None
+                              ) -> list[tuple[float, ...]]:
+    """The per-target features a model with ``target_features`` reads (none otherwise)."""
+    if not cfg.target_features:
+        return []
+    return target_features([(t.start, t.end, t.side) for t in targets], content, speaker_side)
 
 
 @dataclass
@@ -130,10 +139,12 @@ class RelationScorer:
         ``lexicon``: the config's ``issues`` lexicons, for a model with issue features."""
         features = (IssueFeatures(lexicon) if lexicon is not None
                     and self.model.cfg.issue_features else None)
+        cfg = self.model.cfg
         encoded = [self.encoder.statement(
             text, (st.start, st.end), st.speaker_text if st.kind != "author" else None,
             [(t.start, t.end) for t in targets],
-            features(text, (st.start, st.end), self.model.cfg.context_chars) if features else ())
+            features(text, (st.start, st.end), cfg.context_chars) if features else (),
+            statement_target_features(cfg, targets, (st.start, st.end), st.speaker_side))
             for text, st, targets in items]
         out = []
         for enc, res in zip(encoded, self.run(encoded)):

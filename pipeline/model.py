@@ -54,6 +54,42 @@ HEADS: dict[str, tuple[str, ...]] = {
 ISSUE_FEATURE_KINDS = ("trade", "technology", "other", "linkage")
 N_ISSUE_FEATURES = 2 * len(ISSUE_FEATURE_KINDS)  # in the content, in the window
 SPEAKER_MARK, CONTENT_MARK, P_MARK, Q_MARK = "@", "^", "@", "#"
+# Per-target features (``ModelConfig.target_features``): how a candidate's side relates to the
+# speaker's side, and where the candidate sits relative to the statement's content.
+TARGET_FEATURE_NAMES = ("same_side", "other_configured_side", "third_party", "target_unknown",
+                        "speaker_unknown", "in_content", "before_content", "after_content")
+N_TARGET_FEATURES = len(TARGET_FEATURE_NAMES)
+UNKNOWN_SIDE, OTHER_SIDE = "UNKNOWN", "OTHER"
+
+
+def target_features(targets: Sequence[tuple[int, int, str]], content: tuple[int, int],
+                    speaker_side: str | None) -> list[tuple[float, ...]]:
+    """Side-relation and position features of candidate targets ``(start, end, side)``.
+
+    The encoder reads the words; which side a mention and the speaker belong to comes from
+    the entity linker and the speaker stage, and a blamed actor is far more often on the other
+    side than on the speaker's own (a feature, not a rule: domestic critics and self-blame
+    exist).
+
+    >>> target_features([(0, 5, "US"), (10, 15, "CN"), (30, 35, "UNKNOWN")], (8, 25), "CN")
+    [(0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0), (1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)]
+    """
+    spk = speaker_side or UNKNOWN_SIDE
+    spk_known = spk not in (UNKNOWN_SIDE, OTHER_SIDE)
+    out = []
+    for start, end, side in targets:
+        known = side not in (UNKNOWN_SIDE, OTHER_SIDE)
+        out.append((
+            float(spk_known and side == spk),
+            float(spk_known and known and side != spk),
+            float(side == OTHER_SIDE),
+            float(side == UNKNOWN_SIDE),
+            float(not spk_known),
+            float(start >= content[0] and end <= content[1]),
+            float(end <= content[0]),
+            float(start >= content[1]),
+        ))
+    return out
 AUTHOR_SPEAKER = "the outlet"
 MODEL_FORMAT = "blamegraph-relation-v1"
 
@@ -109,6 +145,9 @@ class ModelConfig:
     # content and in the window) feed the issue and edge-issue heads: a dispute's own lexicon
     # carries its vocabulary (lumber, barley) to a model that never saw the dispute.
     issue_features: bool = True
+    # Side-relation and position features of each candidate (``target_features``) feed the
+    # blame and stance heads.
+    target_features: bool = True
     temperatures: dict[str, float] = field(default_factory=lambda: {h: 1.0 for h in HEADS})
     blame_threshold: float = 0.5  # chosen on the dev split by the trainer
     labels: dict[str, list[str]] = field(
@@ -134,11 +173,12 @@ class RelationModel(nn.Module):
         d = self.encoder.config.hidden_size
         h, p = cfg.head_hidden, cfg.head_dropout
         f = self.n_features
+        g = self.n_target_features
         # a, b: [marker state, mean over the marked span] of speaker/p and content/q.
         self.heads = nn.ModuleDict({
             "issue": _mlp(3 * d + f, h, len(cfg.labels["issue"]), p),
-            "blame": _mlp(6 * d, h, len(cfg.labels["blame"]), p),
-            "stance": _mlp(6 * d, h, len(cfg.labels["stance"]), p),
+            "blame": _mlp(6 * d + g, h, len(cfg.labels["blame"]), p),
+            "stance": _mlp(6 * d + g, h, len(cfg.labels["stance"]), p),
             "edge_issue": _mlp(3 * d + f, h, len(cfg.labels["edge_issue"]), p),
             "pairs": _mlp(5 * d, h, len(cfg.labels["pairs"]), p),
         })
@@ -150,6 +190,10 @@ class RelationModel(nn.Module):
     @property
     def n_features(self) -> int:
         return N_ISSUE_FEATURES if self.cfg.issue_features else 0
+
+    @property
+    def n_target_features(self) -> int:
+        return N_TARGET_FEATURES if self.cfg.target_features else 0
 
     @property
     def n_frozen(self) -> int:
@@ -182,8 +226,8 @@ class RelationModel(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 mark_a: torch.Tensor, mark_b: torch.Tensor, spans: torch.Tensor,
                 targets: torch.Tensor, is_pair: torch.Tensor,
-                prefix: torch.Tensor | None = None, features: torch.Tensor | None = None
-                ) -> dict[str, torch.Tensor]:
+                prefix: torch.Tensor | None = None, features: torch.Tensor | None = None,
+                target_features: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Logits of every head.
 
         ``mark_a``/``mark_b``: token index of the speaker (or p) and content (or q) markers.
@@ -191,6 +235,7 @@ class RelationModel(nn.Module):
         ``targets``: ``[batch, n_targets, 2]`` token spans of candidate targets (-1 padded).
         ``prefix``: hidden states after the frozen layers, when the caller cached them.
         ``features``: ``[batch, N_ISSUE_FEATURES]`` issue-lexicon counts (zeros when absent).
+        ``target_features``: ``[batch, n_targets, N_TARGET_FEATURES]`` (zeros when absent).
         """
         hidden = self.encode(input_ids, attention_mask, prefix)
         rows = torch.arange(hidden.size(0))
@@ -210,6 +255,11 @@ class RelationModel(nn.Module):
             a_t = a.unsqueeze(1).expand(-1, n_t, -1)
             b_t = b.unsqueeze(1).expand(-1, n_t, -1)
             rel = torch.cat([b_t, a_t, tgt, b_mark.unsqueeze(1) * tgt], -1)
+            g = self.n_target_features
+            if g:
+                if target_features is None or target_features.shape[1:] != (n_t, g):
+                    target_features = torch.zeros(hidden.size(0), n_t, g)
+                rel = torch.cat([rel, target_features], -1)
             out["blame"] = self.heads["blame"](rel)
             out["stance"] = self.heads["stance"](rel)
             f_t = features.unsqueeze(1).expand(-1, n_t, -1)
@@ -245,6 +295,7 @@ class Encoded:
     is_pair: bool
     spans: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))  # speaker/p, content/q
     features: tuple[float, ...] = ()  # issue-lexicon counts (IssueFeatures); empty: none
+    target_features: tuple[tuple[float, ...], ...] = ()  # per target (target_features())
 
 
 def _insert(text: str, inserts: list[tuple[int, str]]) -> tuple[str, callable]:
@@ -344,8 +395,8 @@ class Encoder:
         return enc["input_ids"], spans
 
     def statement(self, text: str, content: tuple[int, int], speaker_text: str | None,
-                  targets: Sequence[tuple[int, int]], features: Sequence[float] = ()
-                  ) -> Encoded:
+                  targets: Sequence[tuple[int, int]], features: Sequence[float] = (),
+                  target_features: Sequence[Sequence[float]] = ()) -> Encoded:
         start, end = content
         end = min(end, start + self.cfg.max_content_chars)
         ws, we = self._window(text, start, end)
@@ -366,7 +417,8 @@ class Encoder:
         mark_a = spans[0][0] if spans[0][0] >= 0 else 0
         mark_b = spans[1][0] if spans[1][0] >= 0 else 0
         return Encoded(ids, mark_a, mark_b, spans[4:], False,
-                       (_clip(spans[2]), _clip(spans[3])), tuple(features))
+                       (_clip(spans[2]), _clip(spans[3])), tuple(features),
+                       tuple(tuple(f) for f in target_features))
 
     def pair(self, text: str, p: tuple[int, int], q: tuple[int, int]) -> Encoded:
         lo, hi = min(p[0], q[0]), max(p[1], q[1])
@@ -396,6 +448,8 @@ def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
     targets = torch.full((len(batch), n_t, 2), -1, dtype=torch.long)
     n_f = max(len(e.features) for e in batch)
     features = torch.zeros((len(batch), n_f))
+    n_g = max((len(f) for e in batch for f in e.target_features), default=0)
+    tfeat = torch.zeros((len(batch), n_t, n_g))
     for i, e in enumerate(batch):
         ids[i, :len(e.input_ids)] = torch.tensor(e.input_ids)
         if e.features:
@@ -403,12 +457,14 @@ def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
         mask[i, :len(e.input_ids)] = 1
         for j, span in enumerate(e.targets):
             targets[i, j] = torch.tensor(span)
+        for j, f in enumerate(e.target_features[:n_t]):
+            tfeat[i, j, :len(f)] = torch.tensor(f, dtype=torch.float32)
     return {"input_ids": ids, "attention_mask": mask,
             "mark_a": torch.tensor([e.mark_a for e in batch]),
             "mark_b": torch.tensor([e.mark_b for e in batch]),
             "spans": torch.tensor([list(map(list, e.spans)) for e in batch], dtype=torch.long),
             "targets": targets, "is_pair": torch.tensor([e.is_pair for e in batch]),
-            "features": features}
+            "features": features, "target_features": tfeat}
 
 
 # --- save and load --------------------------------------------------------------------------
@@ -453,6 +509,7 @@ def read_config(path: str | Path) -> ModelConfig:
     # Models saved before these fields existed: narrow candidates, no lexicon features.
     fields.setdefault("candidate_scope", "content")
     fields.setdefault("issue_features", False)
+    fields.setdefault("target_features", False)
     return ModelConfig(**fields)
 
 

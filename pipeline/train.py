@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from . import labels as labelled
-from .blame import Target, candidate_targets
+from .blame import Target, candidate_targets, statement_target_features
 from .config import CONFIG_DIR, ISSUES, PAIR_RELATIONS, STANCES, LoadedConfig, load_config
 from .errors import BlamegraphError, Errors
 from .manifest import git_revision, set_seed
@@ -226,13 +226,16 @@ def _index(label: str | None, names: Sequence[str]) -> int:
 def encode_statement(encoder: Encoder, ex: StatementExample, tasks: Sequence[str]
                      ) -> dict[str, Any]:
     enc = encoder.statement(ex.text, ex.content, ex.speaker_text,
-                            [(t.start, t.end) for t in ex.targets], ex.features)
+                            [(t.start, t.end) for t in ex.targets], ex.features,
+                            statement_target_features(encoder.cfg, ex.targets, ex.content,
+                                                      ex.speaker_side))
     cut = [span[0] < 0 for span in enc.targets]
     return {
         "input_ids": enc.input_ids, "mark_a": enc.mark_a, "mark_b": enc.mark_b,
         "spans": [list(x) for x in enc.spans],
         "targets": [list(s) if s[0] >= 0 else [0, 0] for s in enc.targets], "is_pair": False,
         "features": list(enc.features),
+        "target_features": [list(f) for f in enc.target_features],
         "issue_label": _index(ex.issue, ISSUES) if "issue" in tasks else IGNORE,
         "pair_label": IGNORE,
         "blame_labels": [b if "blame" in tasks and not c and b is not None else IGNORE
@@ -249,7 +252,7 @@ def encode_pair(encoder: Encoder, ex: PairExample, flip: bool = False) -> dict[s
     enc = encoder.pair(ex.text, p, q)
     return {"input_ids": enc.input_ids, "mark_a": enc.mark_a, "mark_b": enc.mark_b,
             "spans": [list(x) for x in enc.spans], "targets": [], "is_pair": True,
-            "features": [], "issue_label": IGNORE,
+            "features": [], "target_features": [], "issue_label": IGNORE,
             "pair_label": PAIR_RELATIONS.index(relation), "blame_labels": [],
             "stance_labels": [], "edge_issue_labels": []}
 
@@ -261,7 +264,8 @@ class Collator:
     def __call__(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         encoded = [Encoded(r["input_ids"], r["mark_a"], r["mark_b"],
                            [tuple(t) for t in r["targets"]], r["is_pair"],
-                           tuple(tuple(x) for x in r["spans"]), tuple(r.get("features") or ()))
+                           tuple(tuple(x) for x in r["spans"]), tuple(r.get("features") or ()),
+                           tuple(tuple(f) for f in r.get("target_features") or ()))
                    for r in rows]
         batch = collate(encoded, self.pad_id)
         n_t = batch["targets"].size(1)
@@ -356,7 +360,8 @@ class _TrainWrapper(nn.Module):
             cached = self.prefixes[row]
             prefix[i, :cached.size(0)] = cached
         inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "mark_a", "mark_b",
-                                        "spans", "targets", "is_pair", "features")}
+                                        "spans", "targets", "is_pair", "features",
+                                        "target_features")}
         out = self.model(**inputs, prefix=prefix)
         return {"loss": multitask_loss(out, batch, self.weights)}
 
@@ -425,7 +430,7 @@ def predict_logits(model: RelationModel, rows: Sequence[dict[str, Any]], pad_id:
             batch = collator([rows[j] for j in idx])
             logits = model(**{k: batch[k] for k in ("input_ids", "attention_mask", "mark_a",
                                                      "mark_b", "spans", "targets", "is_pair",
-                                                     "features")})
+                                                     "features", "target_features")})
             for r, j in enumerate(idx):
                 n_t = len(rows[j]["targets"])
                 out[j] = {h: (v[r, :n_t] if v.dim() == 3 else v[r]).clone()

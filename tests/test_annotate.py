@@ -78,6 +78,7 @@ class FakeEncoder:
 
 class FakeModelCfg:
     blame_threshold = 0.5
+    candidate_scope = "content"
 
 
 class FakeModel:

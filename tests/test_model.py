@@ -1,11 +1,14 @@
 """The relation model: markers, save → reload → same prediction, calibration helpers."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
 from pipeline.errors import BlamegraphError
-from pipeline.model import Encoder, ModelConfig, build, collate, load, save
+from pipeline.model import (Encoder, ModelConfig, build, collate, load, read_config, save,
+                            target_features)
 
 TEXT = ("BEIJING, May 3 (Wire) — China's commerce ministry accused Washington of \"bullying\" "
         "Chinese chip firms, saying the entity list additions hurt Huawei.")
@@ -105,6 +108,36 @@ def test_issue_features_reach_only_the_issue_heads(built):
     assert torch.equal(a["blame"], b["blame"]) and torch.equal(a["stance"], b["stance"])
     assert not torch.allclose(a["issue"], b["issue"])
     assert not torch.allclose(a["edge_issue"], b["edge_issue"])
+
+
+def test_target_features_reach_only_the_blame_and_stance_heads(built):
+    model, tok = built
+    assert model.n_target_features == 8
+    encoder = Encoder(tok, model.cfg)
+    content = (_span(TEXT, "Washington of")[0], TEXT.index(", saying"))
+    targets = [_span(TEXT, "Washington")]
+    args = (TEXT, content, "China's commerce ministry", targets)
+    same = target_features([(*targets[0], "CN")], content, "CN")
+    other = target_features([(*targets[0], "US")], content, "CN")
+    assert same[0][0] == 1.0 and other[0][1] == 1.0 and same != other
+    a_in = collate([encoder.statement(*args, target_features=same)], tok.pad_token_id)
+    b_in = collate([encoder.statement(*args, target_features=other)], tok.pad_token_id)
+    assert a_in["target_features"].shape == (1, 1, 8)
+    model.eval()
+    with torch.no_grad():
+        a, b = model(**a_in), model(**b_in)
+    assert torch.equal(a["issue"], b["issue"]) and torch.equal(a["edge_issue"], b["edge_issue"])
+    assert not torch.allclose(a["blame"], b["blame"])
+    assert not torch.allclose(a["stance"], b["stance"])
+
+
+def test_models_saved_before_target_features_load_without_them(built, tmp_path):
+    model, _ = built
+    save(model, tmp_path)
+    raw = json.loads((tmp_path / "config.json").read_text())
+    raw.pop("target_features")
+    (tmp_path / "config.json").write_text(json.dumps(raw))
+    assert read_config(tmp_path).target_features is False
 
 
 def test_candidates_come_from_the_encoded_window_unless_scope_is_content():
