@@ -14,6 +14,12 @@ its speaker, and scores every actor mentioned in its content:
 
 The speaker's own mention is never a target: reported blame belongs to the accuser (SPEC.md),
 and a speaker is not blamed by their own words unless named again (self-blame).
+
+Post-rule (``blame.victim_rule``, on by default): a candidate over the threshold that is on the
+speaker's own side and is the patient of a punitive act ("the sanctions on *Huawei*",
+"punishing *ZTE*", "restrictions that hurt *Korean* chipmakers") is the victim of the blamed
+act, not its agent, and gives no edge (``pipeline/victims.py``). Only those candidates' windows
+are parsed.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from .entities import SPEAKER, is_speaker_reference
 from .model import (Encoded, Encoder, IssueFeatures, ModelConfig, RelationModel, candidate_span,
                     collate, load, target_features)
 from .schema import BlameEdge, Document, Entity, StanceRow, Statement
+from .victims import VictimRule
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +180,16 @@ class BlameStage:
         blame = scorers.get("blame")
         self.threshold = (self.cfg.blame.threshold if self.cfg.blame.threshold is not None
                           else blame.model.cfg.blame_threshold if blame else 0.5)
+        self._victim_rule: VictimRule | None = None
+
+    @property
+    def victim_rule(self) -> VictimRule | None:
+        """The victim post-rule, its parser loaded on first use; None when switched off."""
+        if not self.cfg.blame.victim_rule:
+            return None
+        if self._victim_rule is None:
+            self._victim_rule = VictimRule.from_models(self.cfg.statements.spacy_models)
+        return self._victim_rule
 
     @classmethod
     def from_config(cls, loaded: LoadedConfig) -> "BlameStage | None":
@@ -198,7 +215,7 @@ class BlameStage:
                  ) -> list[tuple[list[BlameEdge], list[StanceRow]]]:
         """Score a buffer of documents' statements in one batched pass per model; sets
         ``Statement.issue`` in place. Returns (edges, stance rows) per document."""
-        items, owner = [], []
+        items, owner, scopes = [], [], []
         # Candidates are shared by the blame and stance heads; their scope is the model's.
         model_cfg = next(self.scorers[t] for t in ("blame", "stance", "issue")
                          if t in self.scorers).model.cfg
@@ -209,6 +226,7 @@ class BlameStage:
                 scope = candidate_span(doc.text, (st.start, st.end), model_cfg)
                 items.append((doc.text, st, candidate_targets(
                     entities, scope, speaker, st.speaker_side)))
+                scopes.append(scope)
                 owner.append(k)
         scored: dict[int, list[Scored]] = {}
         for scorer in self.scorers.values():
@@ -224,18 +242,34 @@ class BlameStage:
             if "blame" in self.scorers:
                 scorer = self.scorers["blame"]
                 edges.extend(self._edges(doc, st, targets, scored[id(scorer)][i],
-                                         scorer.labels))
+                                         scorer.labels, scopes[i]))
             if "stance" in self.scorers:
                 scorer = self.scorers["stance"]
                 stances.extend(self._stances(doc, st, targets, scored[id(scorer)][i],
                                              scorer.labels))
         return results
 
+    def _victims(self, text: str, st: Statement, targets: list[Target], blame: list[float],
+                 scope: tuple[int, int] | None) -> set[int]:
+        """Indices of blamed candidates on the speaker's side that are the victim of a
+        punitive act (``pipeline/victims.py``); the window is parsed only if there is one."""
+        rule = self.victim_rule if scope is not None else None
+        if rule is None or st.speaker_side in ("UNKNOWN", "OTHER"):
+            return set()
+        same = [k for k, (t, p) in enumerate(zip(targets, blame))
+                if p >= self.threshold and t.side == st.speaker_side]
+        if not same:
+            return set()
+        hits = rule.victims(text, scope, [(targets[k].start, targets[k].end) for k in same])
+        return {same[j] for j in hits}
+
     def _edges(self, doc: Document, st: Statement, targets: list[Target], scored: Scored,
-               labels: dict[str, list[str]]) -> list[BlameEdge]:
+               labels: dict[str, list[str]], scope: tuple[int, int] | None = None
+               ) -> list[BlameEdge]:
         best: dict[str, tuple[float, Target, int]] = {}
+        victims = self._victims(doc.text, st, targets, scored.blame, scope)
         for k, (target, p) in enumerate(zip(targets, scored.blame)):
-            if p < self.threshold:
+            if p < self.threshold or k in victims:
                 continue
             key = self.actor_names.get(target.actor or "", target.actor) or target.text
             if key not in best or p > best[key][0]:

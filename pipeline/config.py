@@ -132,6 +132,10 @@ class BlameConfig(ClassifierConfig):
     threshold: float | None = Field(default=None, ge=0.0, le=1.0,
                                     title="Minimum calibrated probability for a blame edge; "
                                           "null = the threshold the model chose on its dev split")
+    victim_rule: bool = Field(
+        default=True, title="Drop a blamed candidate on the speaker's own side that is the "
+                            "victim (patient) of a punitive act: 'sanctions on Huawei', "
+                            "'punishing ZTE' (pipeline/victims.py)")
 
 
 GROUPINGS = ("all", "speaker_side", "speaker_role", "speaker", "outlet", "country", "kind",

@@ -20,7 +20,7 @@ from .config import ISSUES, KINDS, PAIR_RELATIONS, STANCES
 
 HARD_CASES = ("none", "negation", "hypothetical", "reported_third_party", "self_blame",
               "loaded_label", "causal", "rhetorical", "multi_target", "passive", "forecast",
-              "background", "competitive", "praise")
+              "background", "competitive", "praise", "victim")
 SPECIAL_SIDES = ("OTHER", "UNKNOWN")
 # Split by dispute: test and dev disputes are never seen in training.
 SPLITS = {
