@@ -386,9 +386,9 @@ def choose_threshold(cands: Sequence[dict[str, Any]], *, c: float = 0.3,
 
 def train(out: Path = DEFAULT_PATH, *, folder: Path = PASSAGES, c: float = 0.3,
           threshold: float | None = None, min_precision: float = 0.85,
-          sets: Sequence[str] = STATEMENT_SETS) -> AuthorModel:
+          sets: Sequence[str] = STATEMENT_SETS, sets_root: Path = CORPORA) -> AuthorModel:
     recs = passages(folder)
-    set_recs = statement_sets(sets)
+    set_recs = statement_sets(sets, sets_root)
     cands = candidates(recs + set_recs)
     for cand in cands:
         if cand["rule"] and cand["label"] == 0 and not cand["exhaustive"]:

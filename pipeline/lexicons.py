@@ -460,6 +460,7 @@ AUTHOR_VERDICT = [
     r"nothing but", r"nothing less than", r"little more than", r"no more than",
     r"less (?:a|an) [\w-]+(?: [\w-]+){0,3} than", r"(?:will|would) only",
     r"it (?:is|was) (?:the|china|beijing|washington|the united states)\b.{0,40}\bthat",
+    r"it (?:is|was) (?:not )?[\w'\u2019 -]{2,40}? who ",  # "it is American farmers who pay"
     r"(?:has|have|had) (?:already )?broken", r"own goal", r"shakedown", r"robbery", r"sham",
     r"farce", r"charade", r"smokescreen", r"fig leaf", r"ploy", r"confrontation\w*",
     r"(?:un)?necessary (?:correction|step|response|measure)", r"overdue", r"misread\w*",

@@ -277,8 +277,6 @@ _ANAPHORIC_ACTS = re.compile(
     r"(?:practices?|moves?|measures?|actions?|acts?|"
     r"behaviou?rs?|steps?|tactics?|policies|policy|decisions?|restrictions?|tariffs?|"
     r"sanctions?|claims?|accusations?|remarks?|rhetoric|approach)\b", re.I)
-# A cleft that lays something at someone's door: "it is American farmers who are paying".
-_CLEFT_RE = re.compile(r"\bit (?:is|was) (?:not )?[\w'\u2019 -]{2,40}? who ", re.I)
 # A sentence whose subject is a pronoun or a demonstrative takes its actor from its context.
 _PRONOUN_SUBJECT = re.compile(r"(?:(?:But|And|Yet|So|Still),?\s+)?(?:It|They|This|That|These|"
                               r"Those|Such)\b")
@@ -1879,6 +1877,8 @@ class _Extraction:
                        and c.lower_ in lex.HEARER_WORDS]
         if lemma in ("express", "voice", "raise"):
             extra_cue = extra_cue + [c for c in children if c.dep_ == "dobj"]
+        if _made_clear(verb):  # "was made clear"
+            extra_cue = extra_cue + [c for c in children if c.lower_ in ("clear", "plain")]
         cue_start, cue_end = _cue_span(verb, extra_cue + hearers)
         if construction == "participial":
             # participial cues keep their own span only: "saying"
@@ -2189,7 +2189,7 @@ class _Extraction:
         claims the move is about fentanyl, but anyone who has followed … knows better", "The
         administration promised that China would pay; it is American farmers who are
         paying." In commentary only, every cue before a "; " or ", but" and the clause after it
-        a verdict in the outlet's voice (a lexicon word or frame, or a cleft). The sentence is
+        a verdict in the outlet's voice (a lexicon word or frame, clefts included). The sentence is
         then the outlet's statement, and the claim it reports only a part of it. Returns the
         token index of the split, or None."""
         if self.is_wire:
@@ -2206,7 +2206,7 @@ class _Extraction:
                 continue
             after = text[rest[0].idx:e]
             if lex.AUTHOR_BLAME_RE.search(after) or lex.AUTHOR_STANCE_RE.search(after) \
-                    or lex.AUTHOR_VERDICT_RE.search(after) or _CLEFT_RE.search(after):
+                    or lex.AUTHOR_VERDICT_RE.search(after):
                 if self._about_actor(None, s, e, mentions, paras, True):
                     return tok.i
         return None
