@@ -34,6 +34,12 @@ FORMAT = "blamegraph-author-v1"
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO / "models" / "author" / "author.json"
 PASSAGES = REPO / "corpora" / "labels" / "passages"
+CORPORA = REPO / "corpora"
+# Statement sets whose author labels are exhaustive (every outlet-voice verdict of a text is
+# marked, so every other sentence is a true negative). Never the held-out gold set; dev5 is kept
+# out as the blind check of the model (docs/evaluation.md).
+STATEMENT_SETS = ("dev", "dev2", "dev3", "dev4")
+HELD_OUT_SETS = frozenset({"gold", "dev5"})
 
 _NUM = re.compile(r"\d")
 _FIRST_PERSON = frozenset({"we", "our", "us", "ours", "i", "my", "me"})
@@ -223,6 +229,23 @@ def passages(folder: Path = PASSAGES, exclude: Sequence[str] | None = None) \
     return out
 
 
+def statement_sets(names: Sequence[str] = STATEMENT_SETS, root: Path = CORPORA) \
+        -> list[dict[str, Any]]:
+    """Documents of the statement tuning sets (``corpora/<name>/statements.jsonl``), each
+    marked with its set (``_set``). A held-out set (gold, dev5) is refused."""
+    out = []
+    for name in names:
+        if name in HELD_OUT_SETS:
+            raise ValueError(f"{name} is a held-out statement set and is never trained on")
+        path = Path(root) / name / "statements.jsonl"
+        for line in path.read_text(encoding="utf8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                rec["_set"] = name
+                out.append(rec)
+    return out
+
+
 def author_label(s: dict[str, Any], register: str = "") -> int | None:
     """Training label of a labelled ``author`` statement. The classifier labels call wire
     narration ``author`` too (hard case ``background``); a statement in SPEC.md's sense blames or
@@ -243,7 +266,9 @@ def author_label(s: dict[str, Any], register: str = "") -> int | None:
 
 def candidates(records: Sequence[dict[str, Any]], *, nlp: Any = None) -> list[dict[str, Any]]:
     """Every sentence the statement finder hands to the author stage, with its features, the
-    rules' verdict and its label (overlap ≥ 0.5 with a labelled author statement)."""
+    rules' verdict and its label (overlap ≥ 0.5 with a labelled author statement). Records of
+    a statement set (``_set``, see :func:`statement_sets`) are read with the default config,
+    as ``evaluate-statements`` reads them, and every author statement there is a positive."""
     from .config import load_config
     from .schema import Document
     from .statements import META_EXT, StatementExtractor, _Extraction, parse_text
@@ -252,9 +277,11 @@ def candidates(records: Sequence[dict[str, Any]], *, nlp: Any = None) -> list[di
     out: list[dict[str, Any]] = []
     by_dispute: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
-        by_dispute.setdefault(rec.get("dispute") or "", []).append(rec)
+        key = f"set:{rec['_set']}" if rec.get("_set") else rec.get("dispute") or ""
+        by_dispute.setdefault(key, []).append(rec)
     for dispute in sorted(by_dispute):
-        loaded = dispute_config(dispute) if dispute else load_config()
+        loaded = dispute_config(dispute) if dispute and not dispute.startswith("set:") \
+            else load_config()
         loaded.cfg.statements.author_model = None  # candidates come from the rules alone
         ex = StatementExtractor(loaded, nlp=nlp)
         finder = ex.nlp.get_pipe("blamegraph_statements")
@@ -269,7 +296,7 @@ def candidates(records: Sequence[dict[str, Any]], *, nlp: Any = None) -> list[di
                 if s.get("kind") == "author":
                     i = text.find(s["text"])
                     if i >= 0:
-                        gold.append(((i, i + len(s["text"])),
+                        gold.append(((i, i + len(s["text"])), 1 if rec.get("_set") else
                                      author_label(s, rec.get("register") or "")))
             extraction = _Extraction(doc, True, finder.side_codes, finder.voice_outlets)
             extraction.candidates = []
@@ -280,6 +307,7 @@ def candidates(records: Sequence[dict[str, Any]], *, nlp: Any = None) -> list[di
                 c["label"] = max(hits, key=lambda v: -1 if v is None else v) if hits else 0
                 c["passage"] = rec["id"]
                 c["dispute"] = dispute
+                c["exhaustive"] = bool(rec.get("_set"))
                 out.append(c)
         nlp = ex.nlp
     return out
@@ -357,11 +385,13 @@ def choose_threshold(cands: Sequence[dict[str, Any]], *, c: float = 0.3,
 
 
 def train(out: Path = DEFAULT_PATH, *, folder: Path = PASSAGES, c: float = 0.3,
-          threshold: float | None = None, min_precision: float = 0.85) -> AuthorModel:
+          threshold: float | None = None, min_precision: float = 0.85,
+          sets: Sequence[str] = STATEMENT_SETS, sets_root: Path = CORPORA) -> AuthorModel:
     recs = passages(folder)
-    cands = candidates(recs)
+    set_recs = statement_sets(sets, sets_root)
+    cands = candidates(recs + set_recs)
     for cand in cands:
-        if cand["rule"] and cand["label"] == 0:
+        if cand["rule"] and cand["label"] == 0 and not cand["exhaustive"]:
             # The passages label only some of a text's statements: a sentence the rules take
             # that carries no label is more often an unlabelled verdict than narration, so it
             # is left out rather than taught as a negative.
@@ -371,6 +401,7 @@ def train(out: Path = DEFAULT_PATH, *, folder: Path = PASSAGES, c: float = 0.3,
         threshold, cv = choose_threshold(cands, c=c, min_precision=min_precision)
     weights, bias = fit(cands, c=c)
     meta = {"trained_on": sorted({r["dispute"] for r in recs}), "passages": len(recs),
+            "statement_sets": list(sets), "statement_set_documents": len(set_recs),
             "candidates": len(cands), "positives": sum(c_["label"] == 1 for c_ in cands),
             "left_out": sum(c_["label"] is None for c_ in cands),
             "C": c, "features": len(weights), "min_precision": min_precision, **cv}
@@ -388,9 +419,13 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--C", type=float, default=0.3)
     t.add_argument("--threshold", type=float, default=None)
     t.add_argument("--min-precision", type=float, default=0.85)
+    t.add_argument("--sets", default=",".join(STATEMENT_SETS),
+                   help="statement sets (corpora/<name>) trained on besides the passages, "
+                        "comma-separated; empty for none")
     args = ap.parse_args(argv)
     model = train(args.out, folder=args.passages, c=args.C, threshold=args.threshold,
-                  min_precision=args.min_precision)
+                  min_precision=args.min_precision,
+                  sets=[s for s in args.sets.split(",") if s.strip()])
     print(json.dumps({k: v for k, v in model.meta.items()
                       if k != "cv_p_r_f1_by_threshold"} | {"threshold": model.threshold},
                      indent=1))

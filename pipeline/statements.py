@@ -334,7 +334,19 @@ def install_extensions() -> None:
 # --- token helpers -------------------------------------------------------------------------------
 _PERSONAL = frozenset({"he", "she", "they", "it"})
 _SKIP_SUBJECTS = frozenset({"i", "we", "you", "me", "us", "one", "there", "this", "that",
-                            "which", "what", "who", "these", "those", "everyone", "nobody"})
+                            "which", "what", "who", "these", "those", "everyone", "nobody",
+                            # quantifiers are no one's voice: "Few in Beijing doubt that …"
+                            "few", "none", "anyone", "anybody", "everybody", "noone"})
+# The outlet naming itself ("This newspaper believes …", "these pages have argued …", "our
+# editorial board"): its verdict is an author statement, not someone's reported speech.
+_SELF_NOUNS = frozenset("newspaper paper page pages board column editorial publication "
+                        "magazine journal newsroom".split())
+
+
+def _self_reference(subj: Token) -> bool:
+    return subj.lower_ in _SELF_NOUNS and any(
+        c.dep_ in ("det", "poss") and c.lower_ in ("this", "these", "our")
+        for c in subj.children)
 _HUMAN_NOUNS = frozenset("""
 people critics supporters opponents sources source insiders observers person man woman men women
 spokesman spokeswoman spokesperson others side party team camp voices member members someone
@@ -464,6 +476,22 @@ def _late_agent(verb: Token) -> Token | None:
             if child.lower_ == "in" and t.head.lemma_.lower() not in lex.VOICE_NOUNS:
                 continue  # "in a statement by X", not "in a ruling by a court"
             return pobj
+        if child.dep_ == "prep" and child.lower_ == "in":
+            # "were denounced [in an editorial in the Global Times]", "in a statement from the
+            # ministry", "in a Global Times editorial": the voice noun's issuer
+            noun = next((g for g in child.children if g.dep_ == "pobj"), None)
+            if noun is None or noun.lemma_.lower() not in lex.VOICE_NOUNS:
+                continue
+            for g in noun.children:
+                if g.dep_ == "prep" and g.lower_ in ("in", "from", "of") and g.i > noun.i:
+                    owner = next((h for h in g.children if h.dep_ == "pobj"), None)
+                    if owner is not None and owner.pos_ in ("PROPN", "NOUN") \
+                            and owner.lemma_.lower() not in lex.VOICE_NOUNS:
+                        return owner
+            names = [g for g in noun.children if g.dep_ in ("compound", "poss")
+                     and g.pos_ in ("PROPN", "NOUN") and g.i < noun.i]
+            if names:
+                return names[-1]
     return None
 
 
@@ -474,6 +502,24 @@ _LABEL_DEPS = frozenset({"oprd", "dobj", "attr", "acomp"})
 
 def _is_passive(tok: Token) -> bool:
     return any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children)
+
+
+def _passive_acl(tok: Token) -> bool:
+    """A past participle with its own by-agent modifying a noun: "a step condemned by Beijing
+    as unfair", "the rules, presented by the department as …" (not "the so-called", "the
+    alleged theft", which have no agent)."""
+    return tok.dep_ == "acl" and tok.tag_ == "VBN" and _agent(tok) is not None
+
+
+def _made_clear(tok: Token) -> bool:
+    """"It was made clear by the ministry that …": a passive of *make clear / plain*."""
+    return tok.lemma_.lower() == "make" and _is_passive(tok) and any(
+        c.lower_ in ("clear", "plain") and c.dep_ in ("acomp", "oprd", "ccomp", "advmod")
+        for c in tok.children)
+
+
+# Verbs that report only in the passive (with an agent and a label, reason or clause).
+_PASSIVE_ONLY = lex.VIEW_VERBS | lex.PASSIVE_LABEL_VERBS | lex.PASSIVE_EXPRESS_VERBS
 
 
 def sentence_index(doc: Doc) -> tuple[list[int], list[tuple[int, int]]]:
@@ -672,7 +718,7 @@ def _speaker_ok(ctx: _Ctx, subj: Token | None, lemma: str) -> bool:
     if subj is None:
         return False
     low = subj.lower_
-    if low in _SKIP_SUBJECTS:
+    if low in _SKIP_SUBJECTS or _self_reference(subj):
         return False
     if subj.pos_ == "PRON":
         # "it was pointed out by her": an agent pronoun is in the object case
@@ -948,10 +994,24 @@ def _passive_charge(verb: Token, agent: Token) -> tuple[int, int, int] | None:
     by Y". Returns (start, end, preposition or label) token indices; the parser may hang "of Z"
     on the agent, and "as Z" on the statement that carries the agent."""
     lemma = verb.lemma_.lower()
+    for c in verb.children:
+        # "was justified by X on the grounds that [Z]"
+        if c.dep_ == "prep" and c.lower_ in ("on", "upon") and c.i > verb.i:
+            noun = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if noun is not None and noun.lemma_.lower() in ("ground", "grounds", "basis"):
+                that = next((k for k in range(noun.i + 1, min(noun.i + 3, len(noun.doc)))
+                             if noun.doc[k].lower_ == "that"), None)
+                if that is not None and noun.right_edge.i > that:
+                    return that + 1, noun.right_edge.i + 1, c.i
     allowed = ("of", "for", "over", "as", "on") if lemma in ("blame", "pin") else (
         "of", "for", "over", "as")
     preps = [c for c in verb.children if c.dep_ == "prep" and c.i > verb.i
              and c.lower_ in allowed]
+    if not preps:
+        # "was accused by X on Tuesday [of Z]": the parser hung the charge on the date
+        preps = [h for c in verb.children if c.dep_ == "prep" and c.i > verb.i
+                 for g in c.children if g.dep_ == "pobj" and g.ent_type_ in ("DATE", "TIME")
+                 for h in g.children if h.dep_ == "prep" and h.lower_ in allowed]
     by = agent.head if agent.head.lower_ == "by" else None
     if not preps:
         # "condemned by ByteDance [as] issued without due process": "as" marks a clause
@@ -976,6 +1036,12 @@ def _passive_charge(verb: Token, agent: Token) -> tuple[int, int, int] | None:
         if not preps and by is not None:
             preps = [t for t in [*by.head.children, *agent.children] if t.dep_ == "prep"
                      and t.lower_ == "as" and t.i > by.i]
+        if not preps and by is None and agent.head.dep_ == "prep":
+            # "denounced in an editorial in the Global Times [as Z]": the label hangs on the
+            # editorial or on its issuer
+            holder = agent.head.head
+            preps = [t for t in [*holder.children, *agent.children] if t.dep_ == "prep"
+                     and t.lower_ == "as" and t.i > agent.i]
     if not preps:
         return None
     prep = preps[0]
@@ -985,6 +1051,27 @@ def _passive_charge(verb: Token, agent: Token) -> tuple[int, int, int] | None:
     if by is not None and prep.i < by.i < end:
         end = by.i  # "described as [a mistake] by several economists": the agent is not charged
     return prep.i + 1, end, prep.i
+
+
+def _expressed_clause(verb: Token) -> tuple[int, int, int] | None:
+    """What a passive concern is about: "Concerns were raised by X [that Z]", "Doubts have been
+    voiced by X [about Z]". The subject must be a noun of concern (``lex.EXPRESS_NOUNS``).
+    Returns (start, end, marker) token indices like :func:`_passive_charge`."""
+    subj = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+    if subj is None or subj.lemma_.lower() not in lex.EXPRESS_NOUNS:
+        return None
+    for holder in (verb, subj):
+        for c in holder.children:
+            if c.i <= verb.i and holder is verb:
+                continue
+            if c.dep_ in ("ccomp", "acl", "relcl"):
+                mark = next((m for m in c.children if m.dep_ == "mark"
+                             and m.lower_ == "that" and m.i == c.left_edge.i), None)
+                if mark is not None and c.right_edge.i > mark.i:
+                    return mark.i + 1, c.right_edge.i + 1, mark.i
+            if c.dep_ == "prep" and c.lower_ in ("about", "over") and c.right_edge.i > c.i:
+                return c.i + 1, c.right_edge.i + 1, c.i
+    return None
 
 
 def _inverted_range(ctx: _Ctx, verb: Token, subj: Token | None) -> tuple[int, int] | None:
@@ -1045,6 +1132,7 @@ class _Extraction:
         self.titles: set[int] = set()
         self.cue_sents: set[int] = set()  # sentences (start token) holding reported speech
         self.cue_toks: set[int] = set()  # the cue tokens of that reported speech
+        self.rebutted: set[int] = set()  # cue tokens of claims the outlet answers (_rebuttal)
         self.headline_end = _headline_end(text)
         m = _DATELINE.match(text, self.headline_end)
         self.dateline_end = m.end() if m else 0
@@ -1141,7 +1229,10 @@ class _Extraction:
         if rest[0].lower_ in ("and", "but", "adding", "saying"):
             return "participial", None, None, None
         for k, tok in enumerate(rest[:40]):
-            if _is_cue(tok) and tok.tag_ != "VBG":
+            # '"…," X was quoted as saying (by a newspaper).': the passive attribution
+            quoted = tok.lemma_.lower() in lex.QUOTED_AS and tok.tag_ == "VBN" \
+                and _is_passive(tok) and any(c.lower_ == "as" for c in tok.children)
+            if (_is_cue(tok) and tok.tag_ != "VBG") or quoted:
                 subj = _subject(tok)
                 before = rest[:k]
                 if subj is None:
@@ -1155,7 +1246,8 @@ class _Extraction:
                     return "content", None, None, None
                 sub = {t.i for t in subj.subtree}
                 ok = all(b.i in sub or b.is_punct or b.pos_ in ("ADV", "PART")
-                         or b.dep_ in ("advmod", "aux", "neg", "npadvmod") for b in before)
+                         or b.dep_ in ("advmod", "aux", "neg", "npadvmod")
+                         or (quoted and b.dep_ == "auxpass") for b in before)
                 if ok and any(c.dep_ == "ccomp" and c.i > tok.i and not self.ctx.is_mark(c)
                               for c in tok.children) and before and before[0].is_title:
                     return "content", None, None, None  # '…?" She said prices had fallen.'
@@ -1442,9 +1534,11 @@ class _Extraction:
             if tok.lower_ == "according" and tok.i + 1 < len(doc) \
                     and doc[tok.i + 1].lower_ == "to":
                 cand = self._according(tok)
-            elif _is_cue(tok) or (tok.lemma_.lower() in lex.VIEW_VERBS and tok.pos_ == "VERB"
-                                  and _is_passive(tok)):
-                # "is seen by analysts as a warning shot": a view voiced by a named holder
+            elif _is_cue(tok) or (tok.lemma_.lower() in _PASSIVE_ONLY and tok.pos_ == "VERB"
+                                  and (_is_passive(tok) or _passive_acl(tok))) \
+                    or _made_clear(tok):
+                # "is seen by analysts as a warning shot": a view voiced by a named holder;
+                # "was presented by X as Y", "Concerns were raised by X that Z"
                 cand = self._reported_cue(tok)
             else:
                 cand = None
@@ -1517,9 +1611,13 @@ class _Extraction:
                 if not any(p.dep_ == "prep" and p.lower_ in ("from", "by")
                            for p in pobj.children):
                     return None  # "according to US Census Bureau figures": data, not speech
-            elif any(_is_cue(t) and _subject(t) is not None
+            elif any(_is_cue(t) and _subject(t) is not None and not (
+                    _is_passive(t) and _agent(t) is None and _late_agent(t) is None)
                      for t in doc[slice(*self.ctx.sent(tok))] if t.i != tok.i):
-                return None  # "X said …, according to a statement": X's statement already
+                # "X said …, according to a statement": X's statement already; but "The
+                # tariffs were condemned as bullying, according to a statement issued by the
+                # ministry" has no speaker but the statement's issuer
+                return None
         phrase_lo = tok.i
         phrase_hi = to.right_edge.i + 1
         s_lo, s_hi = self.ctx.sent(tok)
@@ -1570,7 +1668,8 @@ class _Extraction:
             return None  # "declined to say"
         if lemma == "blame" and verb.dep_ == "xcomp" and verb.head.lemma_ == "be":
             return None  # "Congress is to blame": a judgement, not someone's accusation
-        if verb.dep_ in ("amod", "acl") and verb.tag_ == "VBN":
+        participle = _passive_acl(verb)  # "a step condemned by Beijing as unfair"
+        if verb.dep_ in ("amod", "acl") and verb.tag_ == "VBN" and not participle:
             return None  # "the so-called", "the alleged theft"
         construction = "said_that"
         extra_cue: list[Token] = []
@@ -1583,20 +1682,37 @@ class _Extraction:
                 and head.head.lemma_.lower() in lex.QUOTED_AS:
             quoted = head.head
             subj = next((c for c in quoted.children if c.dep_ in ("nsubjpass", "nsubj")), None)
+            if subj is not None and subj.lower_ in ("who", "which", "that") \
+                    and quoted.dep_ == "relcl":
+                # "Howard Lutnick, who was quoted as saying …"
+                subj = _who_head(quoted.head) if subj.lower_ == "who" else quoted.head
             construction = "passive"
             extra_cue = [quoted, head]
-        elif _is_passive(verb):
+        elif _is_passive(verb) or participle:
             labelling = lemma in lex.ACCUSE_VERBS or lemma in lex.OBJECT_VERBS \
-                or lemma in lex.VIEW_VERBS
+                or lemma in lex.VIEW_VERBS or lemma in lex.PASSIVE_LABEL_VERBS
             agent = _agent(verb) or _late_agent(verb)
+            if agent is None and lemma in lex.VIEW_VERBS:
+                # "is seen in Beijing as an attempt to contain China": the capital's view
+                agent = next((g for c in verb.children if c.dep_ == "prep" and c.lower_ == "in"
+                              and c.i > verb.i for g in c.children
+                              if g.dep_ == "pobj" and g.ent_type_ == "GPE"), None)
             if agent is None:
                 return None
             subj = agent
             construction = "passive"
             if labelling:
                 charge = _passive_charge(verb, agent)
-            if lemma in lex.VIEW_VERBS and charge is None:
-                return None  # "is seen by analysts" without "as …" says nothing
+            if lemma in lex.PASSIVE_EXPRESS_VERBS:
+                # "Concerns were raised by X [that Z]": the clause of the concern
+                charge = _expressed_clause(verb)
+                if charge is None:
+                    return None
+            if (lemma in lex.VIEW_VERBS or lemma in lex.PASSIVE_LABEL_VERBS or participle) \
+                    and charge is None:
+                # "is seen by analysts" without "as …" says nothing, nor does "presented by
+                # the host" or "a plan backed by Tokyo"
+                return None
         elif verb.dep_ == "xcomp" and _is_passive(head) and head.lemma_.lower() in (
                 "say", "report", "quote", "cite", "understand", "believe", "know"):
             subj = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
@@ -1678,6 +1794,12 @@ class _Extraction:
             # "[Content], a spokesperson was quoted as saying": the clause before the comma
             rng = _inverted_range(self.ctx, extra_cue[0], subj)
             comp = "inverted"
+        elif rng is None and construction == "passive" and any(
+                c.dep_ == "nsubjpass" and c.lower_ == "it" for c in children):
+            # "It was asserted in a report by X that …": the parser hung the clause on the
+            # report
+            rng = _surface_that(self.ctx, verb, limit_tokens=16)
+            comp = "clause"
         if rng is None:
             return None
         if lemma in lex.COGNITION_VERBS and lemma not in lex.SAY_VERBS:
@@ -1755,6 +1877,8 @@ class _Extraction:
                        and c.lower_ in lex.HEARER_WORDS]
         if lemma in ("express", "voice", "raise"):
             extra_cue = extra_cue + [c for c in children if c.dep_ == "dobj"]
+        if _made_clear(verb):  # "was made clear"
+            extra_cue = extra_cue + [c for c in children if c.lower_ in ("clear", "plain")]
         cue_start, cue_end = _cue_span(verb, extra_cue + hearers)
         if construction == "participial":
             # participial cues keep their own span only: "saying"
@@ -1973,6 +2097,10 @@ class _Extraction:
         else:
             mentions = [(e.start_char, e.end_char) for e in doc.ents
                         if e.label_ in ("GPE", "NORP", "ORG", "PERSON")]
+        # reported statements by the character of their cue: a claim the outlet answers in
+        # the same sentence does not hide the sentence (_rebuttal)
+        self.claims = {(s["start"], s["end"]): s["cue_start"] for s in stmts
+                       if s["kind"] in ("indirect", "mixed") and s.get("cue_i") is not None}
         taken = [(s["start"], s["end"]) for s in stmts] + \
                 [(s["cue_start"], s["cue_end"]) for s in stmts if s["cue_start"] is not None]
         for qi, q in enumerate(self.quotes):
@@ -2013,7 +2141,11 @@ class _Extraction:
             return None
         if not body[:1].isalnum() and not body[:1] in "([":
             return None
-        if any(a < s + len(body) and s < b for a, b in taken):
+        # cues of claims reported in this sentence: the outlet may answer them (_rebuttal)
+        claim_cues = set() if self.is_wire else {
+            c for c in self.claims.values() if s <= c < s + len(body)}
+        if any(a < s + len(body) and s < b and self.claims.get((a, b)) not in claim_cues
+               and a not in claim_cues for a, b in taken):
             return None
         question = body.endswith("?")
         blame = [m for m in lex.AUTHOR_BLAME_RE.finditer(body)
@@ -2033,8 +2165,13 @@ class _Extraction:
         rule = rule and self._about_actor(sent, s, e, mentions, paras, framed)
         if not rule and self.author_model is None and self.candidates is None:
             return None
-        if any(t.i in self.cue_toks or self._reported_here(t) for t in toks):
-            return None  # reported speech (even if pruned): not the outlet's voice
+        reported = [t for t in toks if t.i in self.cue_toks or self._reported_here(t)]
+        if reported:
+            rebuttal = self._rebuttal(toks, reported, s, e, mentions, paras)
+            if rebuttal is None:
+                return None  # reported speech (even if pruned): not the outlet's voice
+            self.rebutted.update(t.i for t in reported)
+            rule = True
         if not any(t.pos_ in ("VERB", "AUX") for t in toks):
             return None
         if not rule or self.candidates is not None:
@@ -2045,6 +2182,34 @@ class _Extraction:
         return {"kind": "author", "construction": "rhetorical_question" if question else "author",
                 "cue": None, "cue_start": None, "cue_end": None, "start": s,
                 "end": s + len(body), "inherit": False, "warnings": "", **_no_mention()}
+
+    def _rebuttal(self, toks: list[Token], reported: list[Token], s: int, e: int,
+                  mentions: list[tuple[int, int]], paras: list[tuple[int, int]]) -> int | None:
+        """Where the outlet answers a claim it reports in the same sentence: "The White House
+        claims the move is about fentanyl, but anyone who has followed … knows better", "The
+        administration promised that China would pay; it is American farmers who are
+        paying." In commentary only, every cue before a "; " or ", but" and the clause after it
+        a verdict in the outlet's voice (a lexicon word or frame, clefts included). The sentence is
+        then the outlet's statement, and the claim it reports only a part of it. Returns the
+        token index of the split, or None."""
+        if self.is_wire:
+            return None
+        text = self.ctx.text
+        for k, tok in enumerate(toks[:-3]):
+            split = tok.text == ";" or (tok.lower_ in ("but", "yet") and k > 0
+                                        and toks[k - 1].text in (",", ";"))
+            if not split or any(r.i > tok.i for r in reported):
+                continue
+            rest = toks[k + 1:]
+            if not any(t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass", "expl")
+                                                          for c in t.children) for t in rest):
+                continue
+            after = text[rest[0].idx:e]
+            if lex.AUTHOR_BLAME_RE.search(after) or lex.AUTHOR_STANCE_RE.search(after) \
+                    or lex.AUTHOR_VERDICT_RE.search(after):
+                if self._about_actor(None, s, e, mentions, paras, True):
+                    return tok.i
+        return None
 
     def _author_model_says(self, sent: Any, s: int, e: int, body: str, toks: list[Token],
                            mentions: list[tuple[int, int]], paras: list[tuple[int, int]],
@@ -2071,6 +2236,10 @@ class _Extraction:
         feats = sentence_features(toks, body, info)
         # wire copy speaks in its own voice only through explicit blame words (the rules')
         model_ok = about_para and len(body.split()) >= 6 and not self.is_wire
+        if any(self._reported_word(s + m.start()) for m in lex.AUTHOR_BLAME_RE.finditer(body)):
+            # "Chinese officials have stopped short of blaming …": a speaker's (non-)blame,
+            # reported, not the outlet's verdict
+            model_ok = False
         if self.candidates is not None:
             self.candidates.append({"start": s, "end": s + len(body), "text": body,
                                     "features": feats, "rule": rule, "model_ok": model_ok,
@@ -2143,6 +2312,8 @@ class _Extraction:
         stmts = self.merge(direct, reported)
         if self.author_statements:
             stmts += self.author(stmts)
+            if self.rebutted:  # a claim the outlet answers in the same sentence is its part
+                stmts = [s for s in stmts if s.get("cue_i") not in self.rebutted]
         stmts.sort(key=lambda s: (s["start"], s["end"]))
         for s in stmts:
             for key in ("tok_range", "cue_head", "comp", "cue_i", "quote", "own"):

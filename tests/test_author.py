@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from pipeline.author import DEFAULT_PATH, FORMAT, AuthorModel, author_label, fit, train
+from pipeline.author import (DEFAULT_PATH, FORMAT, AuthorModel, author_label, candidates, fit,
+                             statement_sets, train)
 from pipeline.config import load_config
 from pipeline.errors import BlamegraphError
 from pipeline.schema import Document
@@ -21,6 +22,7 @@ def test_default_artefact_loads_and_scores():
     assert model.meta["trained_on"] and not {"japan_korea_export_controls",
                                               "australia_china_barley_wine"} \
         & set(model.meta["trained_on"])  # the test disputes are never trained on
+    assert not {"gold", "dev5"} & set(model.meta["statement_sets"])  # nor held-out statements
     hi = model.score(["l:must", "md:must", "x:about", "reg:other", "cop_adj", "first_person"])
     lo = model.score(["num", "num_many", "roottag:VBD", "reg:wire", "l:announce"])
     assert 0.0 < lo < hi < 1.0
@@ -120,12 +122,39 @@ def test_train_on_a_tiny_fixture_is_deterministic(tmp_path):
     folder.mkdir()
     for p in _PASSAGES:
         (folder / f"{p['dispute']}.jsonl").write_text(json.dumps(p) + "\n", encoding="utf8")
-    m1 = train(tmp_path / "a.json", folder=folder, threshold=0.5)
-    m2 = train(tmp_path / "b.json", folder=folder, threshold=0.5)
+    m1 = train(tmp_path / "a.json", folder=folder, threshold=0.5, sets=())
+    m2 = train(tmp_path / "b.json", folder=folder, threshold=0.5, sets=())
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     assert m1.meta["trained_on"] == ["alpha", "beta"] and m1.meta["positives"] >= 2
     back = AuthorModel.load(tmp_path / "a.json")
     assert back.weights == m2.weights
+
+
+def test_statement_sets_are_exhaustive_labels_and_never_the_held_out_ones(tmp_path):
+    folder = tmp_path / "passages"
+    folder.mkdir()
+    for p in _PASSAGES:
+        (folder / f"{p['dispute']}.jsonl").write_text(json.dumps(p) + "\n", encoding="utf8")
+    text = ("Opinion: chips\n\nThe rules took effect on Monday. Washington has mistaken tariffs "
+            "for an industrial policy. The Commerce Department published a list of 140 firms.")
+    verdict = "Washington has mistaken tariffs for an industrial policy."
+    rec = {"id": "z001", "dispute": "us_china", "outlet": "Harbor Review", "text": text,
+           "statements": [{"kind": "author", "text": verdict}]}
+    (tmp_path / "devx").mkdir()
+    (tmp_path / "devx" / "statements.jsonl").write_text(json.dumps(rec) + "\n",
+                                                        encoding="utf8")
+    recs = statement_sets(["devx"], tmp_path)
+    assert [r["_set"] for r in recs] == ["devx"]
+    cands = {c["text"]: c for c in candidates(recs)}
+    assert cands[verdict]["label"] == 1 and cands[verdict]["exhaustive"]
+    narration = "The Commerce Department published a list of 140 firms."
+    assert cands[narration]["label"] == 0  # every unlabelled sentence is a true negative
+    m = train(tmp_path / "m.json", folder=folder, threshold=0.5, sets=["devx"],
+              sets_root=tmp_path)
+    assert m.meta["statement_sets"] == ["devx"] and m.meta["statement_set_documents"] == 1
+    for held_out in ("gold", "dev5"):
+        with pytest.raises(ValueError, match="held-out"):
+            statement_sets([held_out])
 
 
 # --- in the statement finder --------------------------------------------------------------------

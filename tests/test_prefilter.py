@@ -21,6 +21,10 @@ CASES = [
     ("\u201cWe will fight to the end.\u201d", True),
     ("Who, after all, tore up the agreement?", True),
     ("Washington's reckless tariffs are to blame for the slump.", True),
+    # a passive with a by-agent may report with any verb ("presented by X as …")
+    ("The rules had been presented by the department as a narrow measure.", True),
+    ("The curbs, portrayed on Friday by Tokyo as routine, took effect.", True),
+    ("Prices increased by 4 percent in May.", False),
 ]
 
 
