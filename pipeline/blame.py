@@ -18,8 +18,8 @@ and a speaker is not blamed by their own words unless named again (self-blame).
 Post-rule (``blame.victim_rule``, on by default): a candidate over the threshold that is on the
 speaker's own side and is the patient of a punitive act ("the sanctions on *Huawei*",
 "punishing *ZTE*", "restrictions that hurt *Korean* chipmakers") is the victim of the blamed
-act, not its agent, and gives no edge (``pipeline/victims.py``). Only those candidates' windows
-are parsed.
+act, not its agent, and gives no edge (``pipeline/victims.py``). Only the sentences holding
+such candidates are parsed.
 """
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ exposed") are untouched. Measured in ``docs/classifiers.md``.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Sequence
 
 # Acts that harm or punish their object. Lemmas (spaCy), lower case.
@@ -96,12 +97,38 @@ def punitive_act(doc: Any, start: int, end: int) -> Any:
     return None
 
 
+# A sentence ends at . ! or ? (and a closing quote) before space and a capital or an opening
+# quote. Good enough to cut a window down to the clause a candidate is in; a missed boundary
+# only makes the parsed text longer.
+_SENTENCE_END = re.compile(r"""[.!?]["'\u201d\u2019)]*\s+(?=["'\u201c\u2018(]?[A-Z])""")
+
+
+def sentence_bounds(text: str, window: tuple[int, int], start: int, end: int
+                    ) -> tuple[int, int]:
+    """The sentence of ``text[window]`` holding ``[start, end)``, as offsets into ``text``.
+
+    >>> t = "Tariffs rose. The ban on ZTE hurt. Talks failed."
+    >>> s, e = sentence_bounds(t, (0, len(t)), 25, 28); t[s:e]
+    'The ban on ZTE hurt. '
+    """
+    lo, hi = window
+    piece = text[lo:hi]
+    s, e = 0, len(piece)
+    for m in _SENTENCE_END.finditer(piece):
+        if m.end() <= start - lo:
+            s = m.end()
+        elif m.start() >= end - lo:
+            e = m.end()
+            break
+    return lo + s, lo + e
+
+
 class VictimRule:
     """Finds which same-side blamed candidates of a statement are victims of a punitive act.
 
-    Parses only the text it is asked about (the statement's window), and only when a
-    same-side candidate reached the blame threshold, so its cost is a small fraction of a
-    run. ``nlp`` is any spaCy pipeline with a parser, tagger and lemmatizer.
+    Parses only the sentences of the statement's window that hold such a candidate, and only
+    when a same-side candidate reached the blame threshold, so its cost is a small fraction of
+    a run. ``nlp`` is any spaCy pipeline with a parser, tagger and lemmatizer.
     """
 
     def __init__(self, nlp: Any):
@@ -119,14 +146,16 @@ class VictimRule:
     def victims(self, text: str, window: tuple[int, int],
                 spans: Iterable[tuple[int, int]]) -> set[int]:
         """Indices of ``spans`` (character offsets in ``text``, inside ``window``) that are the
-        patient of a punitive act in the parse of ``text[window]``."""
+        patient of a punitive act in the parse of their sentence of ``text[window]``."""
+        by_sentence: dict[tuple[int, int], list[int]] = {}
         spans = list(spans)
-        if not spans:
-            return set()
-        doc = self.nlp(text[window[0]:window[1]])
-        out = set()
         for k, (start, end) in enumerate(spans):
-            if window[0] <= start and end <= window[1] and punitive_act(
-                    doc, start - window[0], end - window[0]) is not None:
-                out.add(k)
+            if window[0] <= start and end <= window[1]:
+                by_sentence.setdefault(sentence_bounds(text, window, start, end), []).append(k)
+        out = set()
+        sentences = sorted(by_sentence)
+        for (lo, hi), doc in zip(sentences, self.nlp.pipe(text[lo:hi] for lo, hi in sentences)):
+            for k in by_sentence[(lo, hi)]:
+                if punitive_act(doc, spans[k][0] - lo, spans[k][1] - lo) is not None:
+                    out.add(k)
         return out

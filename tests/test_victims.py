@@ -8,7 +8,7 @@ import pytest
 from pipeline.blame import BlameStage, Scored, Target
 from pipeline.config import load_config
 from pipeline.schema import Document, Statement
-from pipeline.victims import VictimRule, punitive_act
+from pipeline.victims import VictimRule, punitive_act, sentence_bounds
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +117,16 @@ def test_no_parse_without_a_same_side_candidate_over_the_threshold():
 
     stage = _stage(VictimRule(Exploding()))
     assert _edges(stage, "CN", MENTIONS, [0.1, 0.8, 0.2]) == [("Washington", "US")]
+
+
+@pytest.mark.parametrize("text,mention,sentence", [
+    ('He said so. "Punishing ZTE is bullying." Talks went on.', "ZTE",
+     '"Punishing ZTE is bullying." '),
+    ("Officials met in the U.S. capital on Monday. Sanctions on Huawei hurt.", "Huawei",
+     "Sanctions on Huawei hurt."),
+    ("no boundary here, sanctions on Huawei", "Huawei", "no boundary here, sanctions on Huawei"),
+])
+def test_only_the_candidate_sentence_is_parsed(text, mention, sentence):
+    start = text.index(mention)
+    lo, hi = sentence_bounds(text, (0, len(text)), start, start + len(mention))
+    assert text[lo:hi] == sentence
