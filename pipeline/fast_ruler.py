@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 _KEYS = ("TAG", "LOWER", "DEP", "IS_SPACE")
 _OTHER = "\x00other"  # stands for every value no pattern names
+# Entries of the per-attribute value memo (one per distinct word seen) before it is emptied, so
+# memory stays flat over a large corpus; refilling it is cheap and changes no result.
+MEMO_LIMIT = 50_000
 
 
 class _Plan:
@@ -101,6 +104,8 @@ class _Plan:
         memo = self._norm[name]
         v = memo.get(h)
         if v is None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
             s = self.strings[h] if h else ""
             v = s if s in self.named[name] or any(rx.search(s) for rx in self.regexes[name]) \
                 else _OTHER

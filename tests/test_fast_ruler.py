@@ -68,17 +68,23 @@ def test_word_patterns_fire(pipelines):
     assert lemmas["ai"] == "be" and lemmas["gon"] == "go" and lemmas["na"] == "to"
 
 
-def test_idempotent_install_and_unknown_patterns(loaded):
-    nlp = load_spacy(list(loaded.cfg.statements.spacy_models))
-    assert speed_up(nlp) and speed_up(nlp)  # a second call keeps the fast ruler
-    ruler = nlp.get_pipe("attribute_ruler")
-    assert isinstance(ruler, FastAttributeRuler)
+def test_idempotent_install_and_unknown_patterns(pipelines):
+    _, fast = pipelines
+    assert speed_up(fast)  # a second call keeps the fast ruler
+    assert isinstance(fast.get_pipe("attribute_ruler"), FastAttributeRuler)
     # a ruler that tests an attribute the fast path does not read is left as it is
-    other = load_spacy(list(loaded.cfg.statements.spacy_models))
-    other.get_pipe("attribute_ruler").add([[{"SHAPE": "Xxxx"}]], {"LEMMA": "cap"})
+    import spacy
+
+    other = spacy.blank("en")
+    other.add_pipe("attribute_ruler").add([[{"SHAPE": "Xxxx"}]], {"LEMMA": "cap"})
     assert not speed_up(other)
     assert type(other.get_pipe("attribute_ruler")) is AttributeRuler
     assert not speed_up(other, name="no_such_pipe")
+    plain = spacy.blank("en")
+    plain.add_pipe("attribute_ruler").add([[{"LOWER": "gon"}, {"LOWER": "na"}]],
+                                          {"LEMMA": "go"})
+    assert speed_up(plain)
+    assert [t.lemma_ for t in plain("we gon na go")] == ["", "go", "", ""]
 
 
 def test_extractor_switch(loaded):
@@ -89,3 +95,18 @@ def test_extractor_switch(loaded):
     off = StatementExtractor(load_config(None, ["statements.fast_attribute_ruler=false"]))
     assert isinstance(on.nlp.get_pipe("attribute_ruler"), FastAttributeRuler)
     assert type(off.nlp.get_pipe("attribute_ruler")) is AttributeRuler
+
+
+def test_bounded_memo_changes_nothing(pipelines, repo, monkeypatch):
+    """The word memo is emptied when full (flat memory); results stay the same."""
+    import pipeline.fast_ruler as fr
+
+    stock, fast = pipelines
+    monkeypatch.setattr(fr, "MEMO_LIMIT", 7)
+    plan = fast.get_pipe("attribute_ruler")._fast
+    for memo in plan._norm.values():  # start empty: the earlier tests filled it
+        memo.clear()
+    texts = _texts(repo, n_generated=3)
+    for a, b in zip(stock.pipe(texts), fast.pipe(texts)):
+        assert _attrs(a) == _attrs(b)
+    assert 0 < len(plan._norm["LOWER"]) <= 7
