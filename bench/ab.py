@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(built[0][1].cfg.run.torch_threads)
     print(f"corpus: {corpus} ({len(docs)} documents, {n_words:,} words); "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    for _name, _loaded, extractor, blame in built:  # warm-up: first calls allocate caches
+        warm = [next(extractor.process([d])) for d in docs[:3]]
+        if blame is not None:
+            list(blame.process(warm))
     totals: dict[str, dict[str, float]] = {}
     prints: dict[str, set[str]] = {}
     for rnd in range(args.rounds):
