@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides = [o for o in spec.split(",") if o.strip()]
         loaded = load_config(None, overrides)
         blame = BlameStage.from_config(loaded) if "classifiers" in stages else None
-        built.append((spec or "(defaults)", loaded, StatementExtractor(loaded), blame))
+        built.append((f"{len(built) + 1}: {spec or '(defaults)'}", loaded,
+                      StatementExtractor(loaded), blame))
     docs = [d for d in ingest.read_corpus(corpus, built[0][1]) if isinstance(d, Document)]
     n_words = sum(len(d.text.split()) for d in docs)
     torch.set_num_threads(built[0][1].cfg.run.torch_threads)
