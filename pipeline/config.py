@@ -110,6 +110,10 @@ class StatementsConfig(_Model):
     prefilter_context: int = Field(default=1, ge=0,
                                    title="Sentences kept before each candidate sentence "
                                          "(antecedents of 'he', speaker introductions)")
+    fast_attribute_ruler: bool = Field(
+        default=True,
+        title="Run spaCy's attribute_ruler through a memoised one-token path: same token "
+              "attributes, fewer Matcher calls (pipeline/fast_ruler.py, docs/performance.md)")
     author_model: str | None = Field(
         default="default",
         title="Learned author-sentence detector (pipeline/author.py) that complements the "

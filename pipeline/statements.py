@@ -2496,6 +2496,9 @@ class StatementExtractor:
         self.cfg = loaded.cfg.statements
         self.index = ActorIndex(loaded)
         self.nlp = nlp if nlp is not None else load_spacy(list(self.cfg.spacy_models))
+        if self.cfg.fast_attribute_ruler:
+            from .fast_ruler import speed_up
+            speed_up(self.nlp)  # same attributes, memoised (pipeline/fast_ruler.py)
         add_statement_components(self.nlp, self.index, self.cfg.author_statements,
                                  loaded.author_model_path())
         # Components without a ``pipe`` method (ours, the entity linker) report failures to
