@@ -649,6 +649,8 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
         mcfg: ModelConfig | None = None) -> dict[str, Any]:
     """Train on the train split, calibrate on dev, evaluate on dev and test, save to ``out``."""
     started = time.time()
+    # the code and data trained on: taken before the model files are written into the tree
+    revision = git_revision()
     set_seed(tcfg.seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     if base:
@@ -709,7 +711,7 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
     save(model, out, extra={"tasks": list(tcfg.tasks), "seed": tcfg.seed,
                             "train_config": tcfg.__dict__ | {"tasks": list(tcfg.tasks)}})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf8")
-    write_model_card(out, metrics, counts, tcfg, data_files, base)
+    write_model_card(out, metrics, counts, tcfg, data_files, base, revision)
     shutil.rmtree(out / ".trainer", ignore_errors=True)
     return metrics
 
@@ -727,8 +729,9 @@ def _train_sample(train: dict[str, list[Any]], seed: int, n: int = 300
 
 
 def write_model_card(out: Path, metrics: dict[str, Any], counts: dict[str, Any],
-                     tcfg: TrainConfig, data_files: Sequence[Path], base: Any) -> None:
-    rev = git_revision()
+                     tcfg: TrainConfig, data_files: Sequence[Path], base: Any,
+                     rev: dict[str, Any] | None = None) -> None:
+    rev = rev or git_revision()
     test = metrics.get("test", {})
 
     def fig(path: Sequence[str]) -> str:
