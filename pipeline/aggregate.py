@@ -337,16 +337,16 @@ def _write(table: pa.Table, path: Path, arrow_schema: pa.Schema,
     return tmp
 
 
-def _limit_memory(con: Any, out_dir: Path, loaded: LoadedConfig) -> Path:
+def _limit_memory(con: Any, spill: Path, loaded: LoadedConfig) -> None:
     """Bound DuckDB's memory (``aggregate.memory_limit``, ``aggregate.threads``); beyond the
-    limit it spills to a temporary folder inside the run folder, which the caller removes."""
+    limit it spills to ``spill``, a temporary folder inside the run folder, which the caller
+    removes. Setting a limit below what DuckDB already holds raises its out-of-memory error,
+    which the caller turns into E080 like one raised by a query."""
     cfg = loaded.cfg.aggregate
-    spill = out_dir / f"{_TMP_PREFIX}duckdb-{os.getpid()}"
     con.execute(f"SET temp_directory = {_quote(spill)}")
     con.execute(f"SET memory_limit = '{cfg.memory_limit}'")
     con.execute(f"SET threads = {int(cfg.threads)}")
     con.execute("SET preserve_insertion_order = true")
-    return spill
 
 
 def _write_aggregates(con: Any, loaded: LoadedConfig, path: Path,
@@ -395,8 +395,9 @@ def finalize(out_dir: Path, loaded: LoadedConfig) -> dict[str, int]:
     out_dir = Path(out_dir)
     con = connect_run(out_dir)
     tmps: list[Path] = []
-    spill = _limit_memory(con, out_dir, loaded)
+    spill = out_dir / f"{_TMP_PREFIX}duckdb-{os.getpid()}"
     try:
+        _limit_memory(con, spill, loaded)
         meta = _provenance(loaded)
         tmp, n_agg = _write_aggregates(con, loaded, out_dir / AGGREGATES_FILE, meta)
         tmps.append(tmp)
