@@ -130,7 +130,7 @@ class ModelConfig:
     lora_rank: int = 16
     lora_alpha: float = 16.0
     lora_dropout: float = 0.05
-    lora_layers: int = 2  # adapters on the top N layers; lower layers stay frozen and cheap
+    lora_layers: int = 4  # adapters on the top N layers; lower layers stay frozen and cheap
     head_hidden: int = 128
     head_dropout: float = 0.1
     max_length: int = 112
