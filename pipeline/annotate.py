@@ -185,7 +185,7 @@ def _find_mention(text: str, name: str | None, before: int) -> tuple[int | None,
 def statement_items(run: RunData, task: str, scorer: Any, threshold: float | None = None,
                     measure: str = "margin") -> list[dict[str, Any]]:
     """One item per statement of the run, with candidates, pre-annotation and uncertainty."""
-    from .blame import candidate_targets
+    from .blame import statement_targets
     from .model import candidate_span
 
     threshold = (threshold if threshold is not None else run.loaded.cfg.blame.threshold
@@ -197,12 +197,9 @@ def statement_items(run: RunData, task: str, scorer: Any, threshold: float | Non
         text = run.texts.get(st.doc_id)
         if text is None:
             continue
-        speaker = ((st.speaker_start, st.speaker_end) if st.speaker_start is not None else None)
         # the candidates a run scores: the model's scope (its window), as in BlameStage
         scope = candidate_span(text, (st.start, st.end), scorer.model.cfg)
-        targets = candidate_targets(run.entities.get(st.doc_id, []), scope, speaker,
-                                    st.speaker_side)
-        todo.append((text, st, targets))
+        todo.append((text, st, statement_targets(st, run.entities.get(st.doc_id, []), scope)))
     scored = scorer.score_statements(todo) if todo else []
     labels = scorer.labels
     items = []
@@ -275,7 +272,7 @@ def pair_items(run: RunData, scorer: Any, measure: str = "margin",
                max_pair_chars: int = MAX_PAIR_CHARS) -> list[dict[str, Any]]:
     """Pairs of party mentions inside one statement (its speaker mention included), scored by
     the pairs head. Each pair of spans is offered once, however many statements hold it."""
-    from .blame import candidate_targets
+    from .blame import statement_targets
 
     seen: set[tuple[str, int, int, int, int]] = set()
     todo = []
@@ -284,8 +281,8 @@ def pair_items(run: RunData, scorer: Any, measure: str = "margin",
         if text is None:
             continue
         speaker = ((st.speaker_start, st.speaker_end) if st.speaker_start is not None else None)
-        mentions = [(t.start, t.end, t.text) for t in candidate_targets(
-            run.entities.get(st.doc_id, []), (st.start, st.end), speaker, st.speaker_side)]
+        mentions = [(t.start, t.end, t.text)
+                    for t in statement_targets(st, run.entities.get(st.doc_id, []))]
         if speaker:
             mentions.append((speaker[0], speaker[1], st.speaker_text or st.speaker))
         mentions = sorted(set(mentions))

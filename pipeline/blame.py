@@ -82,6 +82,14 @@ def candidate_targets(entities: Sequence[Entity], content: tuple[int, int],
     return out
 
 
+def statement_targets(st: Statement, entities: Sequence[Entity],
+                      scope: tuple[int, int] | None = None) -> list[Target]:
+    """A statement's candidate targets within ``scope`` (default: its content), minus its
+    speaker's own mention; first-person references take the statement's speaker side."""
+    speaker = (st.speaker_start, st.speaker_end) if st.speaker_start is not None else None
+    return candidate_targets(entities, scope or (st.start, st.end), speaker, st.speaker_side)
+
+
 def statement_target_features(cfg: ModelConfig, targets: Sequence[Target],
                               content: tuple[int, int], speaker_side: str | None
                               ) -> list[tuple[float, ...]]:
@@ -221,11 +229,8 @@ class BlameStage:
                          if t in self.scorers).model.cfg
         for k, (doc, statements, entities) in enumerate(docs):
             for st in statements:
-                speaker = ((st.speaker_start, st.speaker_end)
-                           if st.speaker_start is not None else None)
                 scope = candidate_span(doc.text, (st.start, st.end), model_cfg)
-                items.append((doc.text, st, candidate_targets(
-                    entities, scope, speaker, st.speaker_side)))
+                items.append((doc.text, st, statement_targets(st, entities, scope)))
                 scopes.append(scope)
                 owner.append(k)
         scored: dict[int, list[Scored]] = {}
