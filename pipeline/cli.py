@@ -132,6 +132,7 @@ def finetune(
     seed: int = typer.Option(13, "--seed"),
     dev_fraction: float = typer.Option(0.15, "--dev-fraction", min=0.0, max=0.5),
     force: bool = typer.Option(False, "--force", help="Overwrite --out"),
+    device: str = typer.Option("cpu", "--device", help="cpu (default) or cuda (a GPU)"),
 ) -> None:
     """Fine-tune the relation model on your labelled data (format: corpora/labels/GUIDE.md)."""
     import json
@@ -141,7 +142,7 @@ def finetune(
     if out.exists() and any(out.iterdir()) and not force:
         raise BlamegraphError(Errors.E138.format(path=out))
     metrics = run_finetune(data, out, task=task, base=base, epochs=epochs, seed=seed,
-                           dev_fraction=dev_fraction,
+                           dev_fraction=dev_fraction, device=device,
                            loaded=load_config(config) if config else None)
     typer.echo(json.dumps({k: metrics[k] for k in ("fit", "temperatures") if k in metrics},
                           indent=2))

@@ -145,6 +145,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E138 = ("Output '{path}' already exists. Pass --force to overwrite it.")
     E139 = ("No {task} model is configured. Pass --model, or set {task}.model in the config "
             "(`make models` builds the default one).")
+    E140 = ("Training device '{device}' is not available: {detail}. Use --device cpu (the "
+            "default), or --device cuda on a machine with a CUDA GPU and a CUDA build of torch.")
     # --- gold and development statement sets, pipeline/goldset.py (E160-E179) -----------------
     E160 = ("Statement set folder '{path}' has no goldset.yaml. Add one with id_prefix, disputes "
             "and the coverage minimums (corpora/gold/goldset.yaml is an example).")

@@ -238,10 +238,10 @@ class RelationModel(nn.Module):
         ``target_features``: ``[batch, n_targets, N_TARGET_FEATURES]`` (zeros when absent).
         """
         hidden = self.encode(input_ids, attention_mask, prefix)
-        rows = torch.arange(hidden.size(0))
+        rows = torch.arange(hidden.size(0), device=hidden.device)
         f = self.n_features
         if features is None or features.size(-1) != f:
-            features = torch.zeros(hidden.size(0), f)
+            features = torch.zeros(hidden.size(0), f, device=hidden.device)
         cls = hidden[:, 0]
         ab = _span_mean(hidden, spans)  # [B, 2, D]
         a = torch.cat([hidden[rows, mark_a], ab[:, 0]], -1)
@@ -258,7 +258,7 @@ class RelationModel(nn.Module):
             g = self.n_target_features
             if g:
                 if target_features is None or target_features.shape[1:] != (n_t, g):
-                    target_features = torch.zeros(hidden.size(0), n_t, g)
+                    target_features = torch.zeros(hidden.size(0), n_t, g, device=hidden.device)
                 rel = torch.cat([rel, target_features], -1)
             out["blame"] = self.heads["blame"](rel)
             out["stance"] = self.heads["stance"](rel)
@@ -274,7 +274,7 @@ class RelationModel(nn.Module):
 
 def _span_mean(hidden: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
     """Mean hidden state over token spans ``[B, S, 2]`` (end exclusive; empty spans → 0)."""
-    positions = torch.arange(hidden.size(1))
+    positions = torch.arange(hidden.size(1), device=hidden.device)
     start, end = spans[..., 0:1], spans[..., 1:2]  # [B, S, 1]
     mask = ((positions >= start) & (positions < end)).float()  # [B, S, L]
     counts = mask.sum(-1, keepdim=True).clamp(min=1.0)

@@ -58,6 +58,9 @@ class TrainConfig:
     tasks: tuple[str, ...] = TASKS
     flip_pairs: bool = True  # present half the pairs reversed, with the flipped relation
     class_weight_power: float = 0.5  # rare-class loss weights (see class_weights); 0 → none
+    # "cpu" (default: the committed models are built and checked on CPU) or "cuda" (a GPU,
+    # for users fine-tuning on larger data; same code path, results not bit-identical to CPU)
+    device: str = "cpu"
 
 
 # --- examples -------------------------------------------------------------------------------
@@ -295,14 +298,16 @@ def multitask_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor],
                    class_weights: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
     """Cross-entropy summed over every labelled item of every head, divided by their number;
     ``class_weights`` (per head) up-weight rare classes."""
-    total = torch.zeros(())
+    device = next(iter(out.values())).device
+    total = torch.zeros((), device=device)
     n = 0
     for key, head in HEAD_OF_LABEL.items():
         gold = batch[key]
         if head not in out or not (gold != IGNORE).any():
             continue
+        weight = (class_weights or {}).get(head)
         ce = nn.CrossEntropyLoss(ignore_index=IGNORE, reduction="sum",
-                                 weight=(class_weights or {}).get(head))
+                                 weight=None if weight is None else weight.to(device))
         logits = out[head]
         total = total + ce(logits.reshape(-1, logits.size(-1)), gold.reshape(-1))
         n += int((gold != IGNORE).sum())
@@ -355,7 +360,8 @@ class _TrainWrapper(nn.Module):
 
     def forward(self, **batch: torch.Tensor) -> dict[str, torch.Tensor]:
         ids = batch["input_ids"]
-        prefix = torch.zeros(ids.size(0), ids.size(1), self.prefixes[0].size(-1))
+        prefix = torch.zeros(ids.size(0), ids.size(1), self.prefixes[0].size(-1),
+                             device=ids.device)
         for i, row in enumerate(batch["row_idx"].tolist()):
             cached = self.prefixes[row]
             prefix[i, :cached.size(0)] = cached
@@ -368,6 +374,7 @@ class _TrainWrapper(nn.Module):
 
 def _frozen_prefixes(model: RelationModel, rows: Sequence[dict[str, Any]], pad_id: int,
                      batch_size: int = 64) -> list[torch.Tensor]:
+    device = model_device(model)
     out: list[torch.Tensor] = [torch.empty(0)] * len(rows)
     order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
     model.eval()
@@ -376,10 +383,26 @@ def _frozen_prefixes(model: RelationModel, rows: Sequence[dict[str, Any]], pad_i
             idx = order[i:i + batch_size]
             batch = collate([Encoded(rows[j]["input_ids"], 0, 0, [], False) for j in idx],
                             pad_id)
-            hidden = model.frozen_prefix(batch["input_ids"], batch["attention_mask"])
+            hidden = model.frozen_prefix(batch["input_ids"].to(device),
+                                         batch["attention_mask"].to(device))
             for r, j in enumerate(idx):
                 out[j] = hidden[r, :len(rows[j]["input_ids"])].clone()
     return out
+
+
+def model_device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def check_device(device: str) -> None:
+    """``cpu`` always works; ``cuda`` needs a visible GPU and a CUDA build of torch."""
+    if device == "cpu":
+        return
+    if device != "cuda":
+        raise BlamegraphError(Errors.E140.format(device=device, detail="choose cpu or cuda"))
+    if not torch.cuda.is_available():
+        raise BlamegraphError(Errors.E140.format(
+            device=device, detail=f"torch {torch.__version__} sees no CUDA GPU"))
 
 
 def _trainer_fit(model: RelationModel, rows: list[dict[str, Any]], tcfg: TrainConfig,
@@ -388,6 +411,7 @@ def _trainer_fit(model: RelationModel, rows: list[dict[str, Any]], tcfg: TrainCo
     from transformers import Trainer, TrainingArguments
 
     started = time.time()
+    model.to(tcfg.device)
     prefixes = _frozen_prefixes(model, rows, pad_id)
     prefix_seconds = time.time() - started
     rows = [dict(r, row_idx=i, length=len(r["input_ids"])) for i, r in enumerate(rows)]
@@ -398,7 +422,8 @@ def _trainer_fit(model: RelationModel, rows: list[dict[str, Any]], tcfg: TrainCo
         weight_decay=tcfg.weight_decay, warmup_steps=tcfg.warmup_ratio,
         lr_scheduler_type="linear", seed=tcfg.seed, data_seed=tcfg.seed,
         train_sampling_strategy="group_by_length", length_column_name="length",
-        remove_unused_columns=False, save_strategy="no", report_to=[], use_cpu=True,
+        remove_unused_columns=False, save_strategy="no", report_to=[],
+        use_cpu=tcfg.device == "cpu",
         logging_steps=50, logging_strategy="steps", dataloader_num_workers=0,
         disable_tqdm=True,
     )
@@ -421,6 +446,7 @@ def predict_logits(model: RelationModel, rows: Sequence[dict[str, Any]], pad_id:
                    batch_size: int = 64) -> list[dict[str, torch.Tensor]]:
     """Raw logits per row (uncalibrated), in row order."""
     collator = Collator(pad_id)
+    device = model_device(model)
     out: list[dict[str, torch.Tensor]] = [{} for _ in rows]
     order = sorted(range(len(rows)), key=lambda i: len(rows[i]["input_ids"]))
     model.eval()
@@ -428,9 +454,11 @@ def predict_logits(model: RelationModel, rows: Sequence[dict[str, Any]], pad_id:
         for i in range(0, len(order), batch_size):
             idx = order[i:i + batch_size]
             batch = collator([rows[j] for j in idx])
-            logits = model(**{k: batch[k] for k in ("input_ids", "attention_mask", "mark_a",
-                                                     "mark_b", "spans", "targets", "is_pair",
-                                                     "features", "target_features")})
+            logits = model(**{k: batch[k].to(device)
+                              for k in ("input_ids", "attention_mask", "mark_a", "mark_b",
+                                        "spans", "targets", "is_pair", "features",
+                                        "target_features")})
+            logits = {h: v.cpu() for h, v in logits.items()}
             for r, j in enumerate(idx):
                 n_t = len(rows[j]["targets"])
                 out[j] = {h: (v[r, :n_t] if v.dim() == 3 else v[r]).clone()
@@ -649,6 +677,7 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
         mcfg: ModelConfig | None = None) -> dict[str, Any]:
     """Train on the train split, calibrate on dev, evaluate on dev and test, save to ``out``."""
     started = time.time()
+    check_device(tcfg.device)
     # the code and data trained on: taken before the model files are written into the tree
     revision = git_revision()
     set_seed(tcfg.seed)
@@ -708,6 +737,7 @@ def fit(splits: dict[str, dict[str, list[Any]]], out: Path, *, tcfg: TrainConfig
                      "disputes": sorted({e.dispute for e in p["statements"] + p["pairs"]})}
               for name, p in splits.items()}
     model.cfg.blame_threshold = threshold
+    model.to("cpu")
     save(model, out, extra={"tasks": list(tcfg.tasks), "seed": tcfg.seed,
                             "train_config": tcfg.__dict__ | {"tasks": list(tcfg.tasks)}})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf8")
@@ -866,16 +896,17 @@ def load_user_examples(paths: Sequence[Path], *, dev_fraction: float, seed: int,
 
 def finetune(data: Sequence[Path], out: Path, *, task: str, base: Path | None = None,
              epochs: int = 3, seed: int = 13, dev_fraction: float = 0.15,
-             loaded: LoadedConfig | None = None) -> dict[str, Any]:
+             loaded: LoadedConfig | None = None, device: str = "cpu") -> dict[str, Any]:
     """Fine-tune the relation model on a user's labelled data for one task."""
     _check_task(task)
+    check_device(device)
     splits = load_user_examples(data, dev_fraction=dev_fraction, seed=seed, loaded=loaded,
                                 mcfg=read_config(base) if base else None)
     train = splits["train"]
     needed = "pairs" if task == "pairs" else "statements"
     if not train[needed]:
         raise BlamegraphError(Errors.E136.format(path=", ".join(map(str, data)), task=task))
-    tcfg = TrainConfig(epochs=epochs, seed=seed, tasks=(task,))
+    tcfg = TrainConfig(epochs=epochs, seed=seed, tasks=(task,), device=device)
     return fit(splits, out, tcfg=tcfg, base=base, data_files=data)
 
 
@@ -907,12 +938,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--class-weight-power", type=float,
                         default=TrainConfig.class_weight_power)
     parser.add_argument("--lora-layers", type=int, default=ModelConfig.lora_layers)
+    parser.add_argument("--device", default=TrainConfig.device, help="cpu (default) or cuda")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     metrics = build_default_models(
         args.out, TrainConfig(epochs=args.epochs, seed=args.seed,
                               learning_rate=args.learning_rate,
-                              class_weight_power=args.class_weight_power),
+                              class_weight_power=args.class_weight_power,
+                              device=args.device),
         ModelConfig(lora_layers=args.lora_layers))
     print(json.dumps({k: metrics[k] for k in ("fit", "temperatures", "seconds")}, indent=2))
     print(f"model card: {args.out / 'README.md'}; metrics: {args.out / 'metrics.json'}")

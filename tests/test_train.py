@@ -164,6 +164,19 @@ def test_finetune_rejects_unknown_task(tmp_path):
         finetune([tmp_path / "x.jsonl"], tmp_path / "o", task="sentiment")
 
 
+def test_training_device_is_checked_before_any_work(tmp_path, monkeypatch):
+    import torch
+
+    from pipeline.train import check_device
+
+    check_device("cpu")
+    with pytest.raises(BlamegraphError, match="E140.*'tpu'.*choose cpu or cuda"):
+        finetune([tmp_path / "missing.jsonl"], tmp_path / "o", task="pairs", device="tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(BlamegraphError, match="E140.*'cuda'.*sees no CUDA GPU"):
+        check_device("cuda")
+
+
 def test_finetune_without_examples_for_task(tmp_path):
     data = tmp_path / "pairs_only.jsonl"
     data.write_text(json.dumps({"id": "p1", "text": "Tokyo blamed Seoul.", "p": [0, 5],
