@@ -38,6 +38,8 @@ SIDES = {
     "australia_china_barley_wine": ["AU", "CN"],
     "us_canada_lumber": ["US", "CA"],
     "russia_sanctions": ["RU", "WEST"],
+    "canada_china_canola": ["CA", "CN"],
+    "china_lithuania_coercion": ["LT", "CN"],
 }
 MIN_ACTORS = 15
 # Share of labelled blame targets that carry a name (see named_target) which must resolve to an
@@ -229,6 +231,23 @@ SPOT_CHECKS = [
     ("russia_sanctions", "the collective West", "WEST"),
     ("russia_sanctions", "the G7", "WEST"),
     ("russia_sanctions", "Kyiv", "OTHER"),
+    ("canada_china_canola", "Ottawa", "CA"),
+    ("canada_china_canola", "the Trudeau government", "CA"),
+    ("canada_china_canola", "the Canola Council of Canada", "CA"),
+    ("canada_china_canola", "the Conservatives", "CA"),
+    ("canada_china_canola", "Beijing", "CN"),
+    ("canada_china_canola", "Huawei", "CN"),
+    ("canada_china_canola", "Meng Wanzhou", "CN"),
+    ("canada_china_canola", "the Chinese embassy in Ottawa", "CN"),
+    ("canada_china_canola", "Washington", "OTHER"),
+    ("china_lithuania_coercion", "Vilnius", "LT"),
+    ("china_lithuania_coercion", "the Šimonytė government", "LT"),
+    ("china_lithuania_coercion", "the Lithuanian Confederation of Industrialists", "LT"),
+    ("china_lithuania_coercion", "Beijing", "CN"),
+    ("china_lithuania_coercion", "China's customs", "CN"),
+    ("china_lithuania_coercion", "Brussels", "OTHER"),
+    ("china_lithuania_coercion", "Taipei", "OTHER"),
+    ("china_lithuania_coercion", "Continental", "OTHER"),
 ]
 
 
@@ -248,6 +267,8 @@ PLACE_CHECKS = [
     ("uk_china_5g", "a researcher in Cambridge", "UK"),
     ("us_canada_lumber", "an economist in Vancouver", "CA"),
     ("russia_sanctions", "an economist in St. Petersburg", "RU"),
+    ("canada_china_canola", "a grain marketing adviser in Saskatoon", "CA"),
+    ("china_lithuania_coercion", "a political scientist in Kaunas", "LT"),
 ]
 
 
