@@ -38,6 +38,8 @@ SIDES = {
     "australia_china_barley_wine": ["AU", "CN"],
     "us_canada_lumber": ["US", "CA"],
     "russia_sanctions": ["RU", "WEST"],
+    "eu_us_digital_rules": ["EU", "US"],
+    "indonesia_eu_nickel": ["ID", "EU"],
 }
 MIN_ACTORS = 15
 # Share of labelled blame targets that carry a name (see named_target) which must resolve to an
@@ -229,6 +231,22 @@ SPOT_CHECKS = [
     ("russia_sanctions", "the collective West", "WEST"),
     ("russia_sanctions", "the G7", "WEST"),
     ("russia_sanctions", "Kyiv", "OTHER"),
+    ("eu_us_digital_rules", "Brussels", "EU"),
+    ("eu_us_digital_rules", "the Commission", "EU"),
+    ("eu_us_digital_rules", "Paris", "EU"),
+    ("eu_us_digital_rules", "the White House", "US"),
+    ("eu_us_digital_rules", "USTR", "US"),
+    ("eu_us_digital_rules", "Apple", "US"),
+    ("eu_us_digital_rules", "Public Citizen", "US"),
+    ("eu_us_digital_rules", "BEUC", "EU"),
+    ("eu_us_digital_rules", "TikTok", "OTHER"),
+    ("indonesia_eu_nickel", "Jakarta", "ID"),
+    ("indonesia_eu_nickel", "the energy ministry", "ID"),
+    ("indonesia_eu_nickel", "WALHI", "ID"),
+    ("indonesia_eu_nickel", "Brussels", "EU"),
+    ("indonesia_eu_nickel", "Outokumpu", "EU"),
+    ("indonesia_eu_nickel", "Tsingshan", "OTHER"),
+    ("indonesia_eu_nickel", "the WTO", "OTHER"),
 ]
 
 
