@@ -40,6 +40,8 @@ SIDES = {
     "russia_sanctions": ["RU", "WEST"],
     "canada_china_canola": ["CA", "CN"],
     "china_lithuania_coercion": ["LT", "CN"],
+    "eu_us_digital_rules": ["EU", "US"],
+    "indonesia_eu_nickel": ["ID", "EU"],
 }
 MIN_ACTORS = 15
 # Share of labelled blame targets that carry a name (see named_target) which must resolve to an
@@ -248,6 +250,22 @@ SPOT_CHECKS = [
     ("china_lithuania_coercion", "Brussels", "OTHER"),
     ("china_lithuania_coercion", "Taipei", "OTHER"),
     ("china_lithuania_coercion", "Continental", "OTHER"),
+    ("eu_us_digital_rules", "Brussels", "EU"),
+    ("eu_us_digital_rules", "the Commission", "EU"),
+    ("eu_us_digital_rules", "Paris", "EU"),
+    ("eu_us_digital_rules", "the White House", "US"),
+    ("eu_us_digital_rules", "USTR", "US"),
+    ("eu_us_digital_rules", "Apple", "US"),
+    ("eu_us_digital_rules", "Public Citizen", "US"),
+    ("eu_us_digital_rules", "BEUC", "EU"),
+    ("eu_us_digital_rules", "TikTok", "OTHER"),
+    ("indonesia_eu_nickel", "Jakarta", "ID"),
+    ("indonesia_eu_nickel", "the energy ministry", "ID"),
+    ("indonesia_eu_nickel", "WALHI", "ID"),
+    ("indonesia_eu_nickel", "Brussels", "EU"),
+    ("indonesia_eu_nickel", "Outokumpu", "EU"),
+    ("indonesia_eu_nickel", "Tsingshan", "OTHER"),
+    ("indonesia_eu_nickel", "the WTO", "OTHER"),
 ]
 
 
