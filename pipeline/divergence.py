@@ -164,15 +164,16 @@ class PairData:
     """Per-document counts of one period for the two groups of a pair.
 
     ``stmts_*``: (n_docs, n_issues) statement counts by issue; ``edges_*``: (n_docs, K) blame
-    edges by blamed side × issue (index ``side * n_issues + issue``); ``spk_*``: one row per
+    edges by blamed side × issue (index ``side * n_issues + issue``), both sparse matrices
+    (dense arrays work too); ``spk_*``: one row per
     (speaker, document) with the document's index, the speaker's index (rows sorted by speaker)
     and the row's (K,) counts.
     """
 
-    stmts_a: np.ndarray
-    stmts_b: np.ndarray
-    edges_a: np.ndarray
-    edges_b: np.ndarray
+    stmts_a: Any
+    stmts_b: Any
+    edges_a: Any
+    edges_b: Any
     spk_doc_a: np.ndarray
     spk_idx_a: np.ndarray
     spk_counts_a: np.ndarray
@@ -224,8 +225,8 @@ def _speaker_totals(weights: np.ndarray, docs: np.ndarray, idx: np.ndarray,
 
 def _metric_values(d: PairData, weights: np.ndarray) -> dict[str, np.ndarray]:
     """Every metric for each row of document weights (B, n_docs): {metric: (B,)}."""
-    sa, sb = weights @ d.stmts_a, weights @ d.stmts_b
-    ea, eb = weights @ d.edges_a, weights @ d.edges_b
+    sa, sb = _weighted(weights, d.stmts_a), _weighted(weights, d.stmts_b)
+    ea, eb = _weighted(weights, d.edges_a), _weighted(weights, d.edges_b)
     ca = _speaker_totals(weights, d.spk_doc_a, d.spk_idx_a, d.spk_counts_a, d.n_docs, d.cache)
     cb = _speaker_totals(weights, d.spk_doc_b, d.spk_idx_b, d.spk_counts_b, d.n_docs, d.cache)
     n_draws = weights.shape[0]
@@ -255,9 +256,17 @@ def _metric_values(d: PairData, weights: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def _weighted(weights: np.ndarray, counts: Any) -> np.ndarray:
+    """``weights @ counts`` for (B, n_docs) weights and (n_docs, K) counts, dense or sparse."""
+    if isinstance(counts, np.ndarray):
+        return weights @ counts
+    # C order, as weights @ dense is: the metrics' sums along a row then add in the same order.
+    return np.ascontiguousarray((counts.T @ weights.T).T)
+
+
 def _units(d: PairData) -> dict[str, tuple[int, int]]:
-    ia = d.edges_a.reshape(-1, d.n_sides, d.n_issues).sum(axis=(0, 1))
-    ib = d.edges_b.reshape(-1, d.n_sides, d.n_issues).sum(axis=(0, 1))
+    ia = np.asarray(d.edges_a.sum(axis=0)).reshape(d.n_sides, d.n_issues).sum(axis=0)
+    ib = np.asarray(d.edges_b.sum(axis=0)).reshape(d.n_sides, d.n_issues).sum(axis=0)
     link = list(d.linkage_issues)
     edges = (int(d.edges_a.sum()), int(d.edges_b.sum()))
     linkage = (int(ia[link].sum()), int(ib[link].sum()))
@@ -339,22 +348,28 @@ class Counts:
 
 
 def _pair_data(c: Counts, docs: np.ndarray, a: int, b: int) -> PairData:
+    from scipy import sparse  # a dependency of scikit-learn
+
     n_docs, n_sides, n_issues = len(docs), len(c.sides), len(c.issues)
     k = n_sides * n_issues
     local = np.full(len(c.doc_period), -1)
     local[docs] = np.arange(n_docs)
 
-    def stmts(g: int) -> np.ndarray:
-        out = np.zeros((n_docs, n_issues))
-        mask = (c.st_group == g) & (local[c.st_doc] >= 0)
-        np.add.at(out, (local[c.st_doc[mask]], c.st_issue[mask]), c.st_n[mask])
-        return out
+    def per_doc(doc: np.ndarray, cat: np.ndarray, n: np.ndarray, width: int) -> Any:
+        # Sparse (n_docs, width) counts: a document has a few of the categories, and a dense
+        # array would grow by n_docs x width floats per group and period. Duplicates are
+        # summed; the counts are whole numbers, so every product with document weights is
+        # exact and equals the dense one bit for bit.
+        return sparse.csr_matrix((n, (doc, cat)), shape=(n_docs, width))
 
-    def edges(g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        out = np.zeros((n_docs, k))
+    def stmts(g: int) -> Any:
+        mask = (c.st_group == g) & (local[c.st_doc] >= 0)
+        return per_doc(local[c.st_doc[mask]], c.st_issue[mask], c.st_n[mask], n_issues)
+
+    def edges(g: int) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
         mask = (c.ed_group == g) & (local[c.ed_doc] >= 0)
         doc, cat = local[c.ed_doc[mask]], c.ed_side[mask] * n_issues + c.ed_issue[mask]
-        np.add.at(out, (doc, cat), c.ed_n[mask])
+        out = per_doc(doc, cat, c.ed_n[mask], k)
         spk = c.ed_speaker[mask]
         if len(spk) == 0:
             return out, np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros((0, k))
