@@ -240,32 +240,43 @@ def _aggregate_sql(grouping: str, unit: str, ids: bool = True) -> str:
     """
 
 
-def _members_sql(grouping: str, unit: str, keys_table: str) -> str:
-    """``(ord, statement_id)``: the statements behind each row of ``keys_table`` (the rows of
-    :func:`_aggregate_sql` without ids, numbered ``ord`` in file order), sorted by row and id
-    as the rows' ``statement_ids`` lists are; for blame, stance and linkage rows without null
-    ids, but with repeats (a statement with two edges in one cell), which the reader drops.
-    Only a join with a small table and a sort, which DuckDB spills to disk beyond its memory
-    limit: the lists and distinct counts of :func:`_aggregate_sql` are built in memory."""
+def _members_sql(grouping: str, unit: str, keys_table: str, first: int, last: int) -> str:
+    """``(ord, statement_id)``: the statements behind rows ``first`` to ``last`` of
+    ``keys_table`` (the rows of :func:`_aggregate_sql` without ids, numbered ``ord`` in file
+    order), sorted by row and id as the rows' ``statement_ids`` lists are; for blame, stance
+    and linkage rows without null ids, but with repeats (a statement with two edges in one
+    cell), which the reader drops. A scan, a join with a small table and a sort of one slice
+    of rows: the lists and distinct counts of :func:`_aggregate_sql` are built in memory."""
     on = " AND ".join(f"m.{k} IS NOT DISTINCT FROM k.{k}" for k in _KEYS)
+    g, p = group_sql(grouping), period_sql(unit)
+    # Each input is scanned once and its rows doubled by a cross join (period, and 'all';
+    # blame edges also as linkage), not through CTEs used twice, which DuckDB materializes.
+    period = f"CASE WHEN a.whole THEN 'all' ELSE {p} END"
+    both = "CROSS JOIN (VALUES (false), (true)) a(whole)"
+    linked = "('trade', 'technology', 'linked')"
     return f"""
-    WITH {_inputs_sql(grouping, unit)},
-    m AS (
-      SELECT 'statements' AS measure, grp AS group_value, period, NULL::VARCHAR AS blamer_side,
-             NULL::VARCHAR AS blamed_side, issue, NULL::VARCHAR AS target_side,
+    WITH m AS (
+      SELECT 'statements' AS measure, {g} AS group_value, {period} AS period,
+             NULL::VARCHAR AS blamer_side, NULL::VARCHAR AS blamed_side,
+             coalesce(issue, 'other') AS issue, NULL::VARCHAR AS target_side,
              NULL::VARCHAR AS stance, statement_id
-      FROM s2
+      FROM st {both}
       UNION ALL
-      SELECT 'blame', grp, period, blamer_side, blamed_side, issue, NULL, NULL, statement_id
-      FROM b2 WHERE statement_id IS NOT NULL
+      SELECT CASE WHEN x.link THEN 'linkage' ELSE 'blame' END, {g}, {period},
+             CASE WHEN x.link THEN NULL ELSE coalesce(blamer_side, 'UNKNOWN') END,
+             CASE WHEN x.link THEN NULL ELSE coalesce(blamed_side, 'UNKNOWN') END,
+             CASE WHEN x.link THEN NULL ELSE coalesce(edge_issue, 'other') END, NULL, NULL,
+             statement_id
+      FROM bl {both} CROSS JOIN (VALUES (false), (true)) x(link)
+      WHERE statement_id IS NOT NULL
+        AND (NOT x.link OR coalesce(edge_issue, 'other') IN {linked})
       UNION ALL
-      SELECT 'stance', grp, period, NULL, NULL, NULL, target_side, stance, statement_id
-      FROM t2 WHERE statement_id IS NOT NULL
-      UNION ALL
-      SELECT 'linkage', grp, period, NULL, NULL, NULL, NULL, NULL, statement_id
-      FROM b2 WHERE issue IN ('trade', 'technology', 'linked') AND statement_id IS NOT NULL)
+      SELECT 'stance', {g}, {period}, NULL, NULL, NULL, coalesce(target_side, 'UNKNOWN'),
+             coalesce(stance, 'none'), statement_id
+      FROM sn {both} WHERE statement_id IS NOT NULL)
     SELECT k.ord, m.statement_id
-    FROM m JOIN {keys_table} k ON {on}
+    FROM m JOIN (SELECT * FROM {keys_table} WHERE ord BETWEEN {int(first)} AND {int(last)}) k
+      ON {on}
     ORDER BY k.ord, m.statement_id
     """
 
@@ -450,6 +461,7 @@ _KEYS_TABLE = "_aggregate_rows"
 # output.row_group_size rows); ids are read from DuckDB in batches of _IDS_PER_BATCH.
 _IDS_PER_ROW_GROUP = 250_000
 _IDS_PER_BATCH = 65_536
+_IDS_PER_QUERY = 500_000
 
 
 def _write_aggregates(con: Any, loaded: LoadedConfig, path: Path,
@@ -481,12 +493,24 @@ def _write_aggregates(con: Any, loaded: LoadedConfig, path: Path,
             # One row per cell: small, held whole, so that only one DuckDB stream is open.
             rows = con.sql(f"SELECT * FROM {_KEYS_TABLE} ORDER BY ord").to_arrow_table()
             counts = rows.select(counts_schema.names).cast(counts_schema)
-            ids = _IdStream(con.sql(_members_sql(grouping, unit, _KEYS_TABLE))
-                            .to_arrow_reader(_IDS_PER_BATCH))
+            # The ids are sorted by DuckDB in slices of rows holding at most _IDS_PER_QUERY
+            # of them (n, or n_total for linkage, bounds a row's ids), one query per slice:
+            # DuckDB's sort then needs the same memory whatever the corpus size.
+            bound = pc.if_else(pc.equal(rows.column("measure"), "linkage"),
+                               rows.column("n_total"), rows.column("n")).to_numpy()
+            slice_end = _slices(bound, _IDS_PER_QUERY)
+            ids: _IdStream | None = None
             start, lists, n_ids = 0, [], 0
             measures = rows.column("measure").to_pylist()
             for i, ord_ in enumerate(rows.column("ord").to_pylist()):
+                if ids is None:
+                    last = slice_end[i]
+                    ids = _IdStream(con.sql(_members_sql(grouping, unit, _KEYS_TABLE, ord_,
+                                                         last)).to_arrow_reader(_IDS_PER_BATCH))
                 row_ids = ids.take(ord_)
+                if ord_ == last:
+                    ids.check_done(grouping)
+                    ids = None
                 # Sorted, so repeats are adjacent; unique() keeps the first of each, in order.
                 lists.append(row_ids if measures[i] == "statements" else pc.unique(row_ids))
                 n_ids += len(lists[-1])
@@ -501,10 +525,27 @@ def _write_aggregates(con: Any, loaded: LoadedConfig, path: Path,
                     writer.write_table(table, row_group_size=batch_rows)
                     n_rows += table.num_rows
                     start, lists, n_ids = i + 1, [], 0
-            ids.check_done(grouping)
-            del rows, counts, ids
+            del rows, counts
             con.execute(f"DROP TABLE {_KEYS_TABLE}")
     return tmp, n_rows
+
+
+def _slices(bound: np.ndarray, limit: int) -> np.ndarray:
+    """For each row, the last row of its slice: consecutive rows whose ``bound`` sum to at
+    most ``limit`` (a row above it is a slice of its own).
+
+    >>> _slices(np.array([2, 2, 5, 1, 1]), 4).tolist()
+    [1, 1, 2, 4, 4]
+    """
+    ends = np.empty(len(bound), dtype=np.int64)
+    start, total = 0, 0
+    for i, n in enumerate(bound.tolist()):
+        if i > start and total + n > limit:
+            ends[start:i] = i - 1
+            start, total = i, 0
+        total += n
+    ends[start:] = len(bound) - 1
+    return ends
 
 
 def _list_array(lists: list[pa.Array]) -> pa.Array:

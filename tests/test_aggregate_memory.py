@@ -112,11 +112,13 @@ def _repeats_run(out):
     return write_run(out, **rows)
 
 
-@pytest.mark.parametrize("ids_per_row_group,ids_per_batch", [(3, 2), (40, 7), (10**6, 65_536)])
+@pytest.mark.parametrize("ids_per_row_group,ids_per_batch,ids_per_query",
+                         [(3, 2, 1), (40, 7, 25), (10**6, 65_536, 500_000)])
 def test_streamed_ids_equal_the_list_aggregates(tmp_path, monkeypatch, ids_per_row_group,
-                                                ids_per_batch):
+                                                ids_per_batch, ids_per_query):
     """Lists built from the sorted id stream (repeats dropped, n_statements = list length)
-    equal DuckDB's list/count(DISTINCT) aggregates, whatever the row group and batch sizes."""
+    equal DuckDB's list/count(DISTINCT) aggregates, whatever the row group, batch and query
+    slice sizes."""
     from pipeline import aggregate as agg
 
     run = _repeats_run(tmp_path / "run")
@@ -128,6 +130,7 @@ def test_streamed_ids_equal_the_list_aggregates(tmp_path, monkeypatch, ids_per_r
                                      blame.column("n_statements").to_pylist()))
     monkeypatch.setattr(agg, "_IDS_PER_ROW_GROUP", ids_per_row_group)
     monkeypatch.setattr(agg, "_IDS_PER_BATCH", ids_per_batch)
+    monkeypatch.setattr(agg, "_IDS_PER_QUERY", ids_per_query)
     finalize(run, loaded)
     written = pq.read_table(run / "aggregates.parquet")
     assert written.equals(expected)
