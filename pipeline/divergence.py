@@ -164,10 +164,10 @@ class PairData:
     """Per-document counts of one period for the two groups of a pair.
 
     ``stmts_*``: (n_docs, n_issues) statement counts by issue; ``edges_*``: (n_docs, K) blame
-    edges by blamed side × issue (index ``side * n_issues + issue``), both sparse matrices
-    (dense arrays work too); ``spk_*``: one row per
+    edges by blamed side × issue (index ``side * n_issues + issue``); ``spk_*``: one row per
     (speaker, document) with the document's index, the speaker's index (rows sorted by speaker)
-    and the row's (K,) counts.
+    and the rows' (rows, K) counts. The counts are sparse matrices (dense arrays work too, with
+    the same results): dense, they grew by n_docs × K floats per group, period and pair.
     """
 
     stmts_a: Any
@@ -176,10 +176,10 @@ class PairData:
     edges_b: Any
     spk_doc_a: np.ndarray
     spk_idx_a: np.ndarray
-    spk_counts_a: np.ndarray
+    spk_counts_a: Any
     spk_doc_b: np.ndarray
     spk_idx_b: np.ndarray
-    spk_counts_b: np.ndarray
+    spk_counts_b: Any
     n_sides: int
     n_issues: int
     side_of_b: int  # index, among blamed sides, of group b (asymmetry of a); -1 if not a side
@@ -212,13 +212,19 @@ def _speaker_totals(weights: np.ndarray, docs: np.ndarray, idx: np.ndarray,
     if sparse is None or cache is None:
         starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
         # Rows first: reduceat over the leading, contiguous axis is several times faster.
-        contributions = weights.T[docs][:, :, None] * counts[:, None, :]  # (R, B, K)
+        dense = counts if isinstance(counts, np.ndarray) else counts.toarray()
+        contributions = weights.T[docs][:, :, None] * dense[:, None, :]  # (R, B, K)
         return np.add.reduceat(contributions, starts, axis=0).transpose(1, 0, 2)
     key = id(counts)
     if key not in cache:
-        rows, cats = np.nonzero(counts)
+        if isinstance(counts, np.ndarray):
+            rows, cats = np.nonzero(counts)
+            values = counts[rows, cats]
+        else:
+            coo = counts.tocoo()
+            rows, cats, values = coo.row, coo.col, coo.data
         cache[key] = sparse.csr_matrix(
-            (counts[rows, cats], (idx[rows] * k + cats, docs[rows])),
+            (values, (idx[rows] * k + cats, docs[rows])),
             shape=(n_speakers * k, n_docs))
     return np.asarray(cache[key] @ weights.T).T.reshape(n_draws, n_speakers, k)
 
@@ -372,11 +378,12 @@ def _pair_data(c: Counts, docs: np.ndarray, a: int, b: int) -> PairData:
         out = per_doc(doc, cat, c.ed_n[mask], k)
         spk = c.ed_speaker[mask]
         if len(spk) == 0:
-            return out, np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros((0, k))
+            return (out, np.zeros(0, dtype=int), np.zeros(0, dtype=int),
+                    sparse.csr_matrix((0, k)))
         # One row per (speaker, document), sorted by speaker, then compact speaker indices.
         keys, inverse = np.unique(np.stack([spk, doc]), axis=1, return_inverse=True)
-        rows = np.zeros((keys.shape[1], k))
-        np.add.at(rows, (inverse.ravel(), cat), c.ed_n[mask])
+        rows = sparse.csr_matrix((c.ed_n[mask], (inverse.ravel(), cat)),
+                                 shape=(keys.shape[1], k))  # sparse, as per_doc
         _, spk_idx = np.unique(keys[0], return_inverse=True)
         return out, keys[1].astype(int), spk_idx.ravel(), rows
 

@@ -266,7 +266,8 @@ def test_sparse_counts_give_the_dense_metrics_bit_for_bit():
     sparse_data = dv._pair_data(counts, np.arange(n_docs), 0, 1)
     dense_data = dataclasses.replace(
         sparse_data, cache={}, **{name: getattr(sparse_data, name).toarray()
-                                  for name in ("stmts_a", "stmts_b", "edges_a", "edges_b")})
+                                  for name in ("stmts_a", "stmts_b", "edges_a", "edges_b",
+                                               "spk_counts_a", "spk_counts_b")})
     assert dv._units(sparse_data) == dv._units(dense_data)
     for n_draws in (1, 7, 64):
         weights = dv.bootstrap_weights(np.random.default_rng(n_draws), n_draws, n_docs)
