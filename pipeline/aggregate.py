@@ -472,8 +472,8 @@ def _write_aggregates(con: Any, loaded: LoadedConfig, path: Path,
     DuckDB never builds them: per grouping, DuckDB writes the rows without ids (one per cell:
     counts and shares, no distinct counts) to a table numbered in file order, which is fetched
     (it is small), then streams the statement ids behind the rows sorted by row and id
-    (:func:`_members_sql`: a sort, which DuckDB spills to disk beyond
-    ``aggregate.memory_limit``). The two are zipped row by row into row groups of at most
+    (:func:`_members_sql`), one query per slice of rows holding at most ``_IDS_PER_QUERY``
+    ids, so that no sort grows with the corpus. The two are zipped row by row into row groups of at most
     ``output.row_group_size`` rows, ending early once they hold ``_IDS_PER_ROW_GROUP`` ids;
     ``n_statements`` is the length of each list. The rows, their order and their lists are
     those of :func:`aggregate` (``tests/test_aggregate_memory.py``)."""
