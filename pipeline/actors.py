@@ -83,6 +83,10 @@ _LEADING_DET = re.compile(r"^(?:the|The|a|A|an|An)\s+")
 _TRAILING_PUNCT = re.compile(r"[\s,;:!?\"\u201c\u201d)\]]+$")
 _END_BOUNDARY = r"(?!\w)(?!['\u2019](?!s\b)\w)"  # "Xi" not in "Xinhua" nor "Xi'an"; "Xi's" ok
 
+# Entries of each memo of ActorIndex before it is emptied: a run's memory stays flat however
+# many distinct mentions a corpus has (pure memos: results do not depend on it).
+_CACHE_ENTRIES = 20_000
+
 
 @dataclass(frozen=True)
 class ActorMatch:
@@ -312,7 +316,7 @@ class ActorIndex:
         if key in self._resolve_cache:
             return self._resolve_cache[key]
         result = self._resolve(phrase, head_only)
-        if len(self._resolve_cache) > 100_000:  # bounded: corpora have long tails of mentions
+        if len(self._resolve_cache) > _CACHE_ENTRIES:  # corpora have long tails of mentions
             self._resolve_cache.clear()
         self._resolve_cache[key] = result
         return result
@@ -410,7 +414,7 @@ class ActorIndex:
         if phrase in self._descriptor_cache:
             return self._descriptor_cache[phrase]
         result = self._side_of_descriptor(phrase)
-        if len(self._descriptor_cache) > 100_000:
+        if len(self._descriptor_cache) > _CACHE_ENTRIES:
             self._descriptor_cache.clear()
         self._descriptor_cache[phrase] = result
         return result

@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import schema
@@ -159,63 +160,124 @@ def connect_run(out_dir: Path) -> Any:
     return con
 
 
-def _aggregate_sql(grouping: str, unit: str) -> str:
+_KEY_ORDER = ("measure, group_value, period, blamer_side NULLS FIRST, blamed_side NULLS FIRST, "
+              "issue NULLS FIRST, target_side NULLS FIRST, stance NULLS FIRST")
+_KEYS = ("measure", "group_value", "period", "blamer_side", "blamed_side", "issue",
+         "target_side", "stance")
+
+
+def _inputs_sql(grouping: str, unit: str) -> str:
+    """The CTEs every aggregate query starts from: statements (s2), blame edges (b2) and
+    stance rows (t2) with their group and period, each once more under the period 'all'."""
     g, p = group_sql(grouping), period_sql(unit)
     return f"""
-    WITH
     s AS (SELECT {g} AS grp, {p} AS period, statement_id,
                  coalesce(issue, 'other') AS issue FROM st),
     s2 AS (SELECT * FROM s UNION ALL SELECT grp, 'all', statement_id, issue FROM s),
-    sc AS (SELECT grp, period, issue, count(*) AS n,
-                  list(statement_id ORDER BY statement_id) AS ids
-           FROM s2 GROUP BY grp, period, issue),
     b AS (SELECT {g} AS grp, {p} AS period, statement_id,
                  coalesce(blamer_side, 'UNKNOWN') AS blamer_side,
                  coalesce(blamed_side, 'UNKNOWN') AS blamed_side,
                  coalesce(edge_issue, 'other') AS issue FROM bl),
     b2 AS (SELECT * FROM b
            UNION ALL SELECT grp, 'all', statement_id, blamer_side, blamed_side, issue FROM b),
-    bc AS (SELECT grp, period, blamer_side, blamed_side, issue, count(*) AS n,
-                  count(DISTINCT statement_id) AS n_statements,
-                  list_sort(list_distinct(list(statement_id))) AS ids
-           FROM b2 GROUP BY grp, period, blamer_side, blamed_side, issue),
-    lc AS (SELECT grp, period, count_if(issue = 'linked') AS n, count(*) AS n_total,
-                  count(DISTINCT statement_id) AS n_statements,
-                  list_sort(list_distinct(list(statement_id))) AS ids
-           FROM b2 WHERE issue IN ('trade', 'technology', 'linked') GROUP BY grp, period),
     t AS (SELECT {g} AS grp, {p} AS period, statement_id,
                  coalesce(target_side, 'UNKNOWN') AS target_side,
                  coalesce(stance, 'none') AS stance FROM sn),
-    t2 AS (SELECT * FROM t UNION ALL SELECT grp, 'all', statement_id, target_side, stance FROM t),
+    t2 AS (SELECT * FROM t UNION ALL SELECT grp, 'all', statement_id, target_side, stance FROM t)
+    """
+
+
+def _aggregate_sql(grouping: str, unit: str, ids: bool = True) -> str:
+    """The rows of one grouping in file order; without ``statement_ids`` when ``ids`` is
+    false (the counts alone: one small row per cell, however large the corpus)."""
+    def id_list(distinct: bool) -> str:
+        if not ids:
+            return ""
+        return (", list_sort(list_distinct(list(statement_id))) AS ids" if distinct
+                else ", list(statement_id ORDER BY statement_id) AS ids")
+    rid = ", ids" if ids else ""
+    # Without ids, n_statements of blame, stance and linkage rows (distinct statements) is left
+    # null here: it is the length of the row's list, filled in as the list is built.
+    distinct = ("count(DISTINCT statement_id)" if ids else "NULL::BIGINT") + " AS n_statements"
+    return f"""
+    WITH {_inputs_sql(grouping, unit)},
+    sc AS (SELECT grp, period, issue, count(*) AS n{id_list(False)}
+           FROM s2 GROUP BY grp, period, issue),
+    bc AS (SELECT grp, period, blamer_side, blamed_side, issue, count(*) AS n,
+                  {distinct}{id_list(True)}
+           FROM b2 GROUP BY grp, period, blamer_side, blamed_side, issue),
+    lc AS (SELECT grp, period, count_if(issue = 'linked') AS n, count(*) AS n_total,
+                  {distinct}{id_list(True)}
+           FROM b2 WHERE issue IN ('trade', 'technology', 'linked') GROUP BY grp, period),
     tc AS (SELECT grp, period, target_side, stance, count(*) AS n,
-                  count(DISTINCT statement_id) AS n_statements,
-                  list_sort(list_distinct(list(statement_id))) AS ids
+                  {distinct}{id_list(True)}
            FROM t2 GROUP BY grp, period, target_side, stance),
     rows AS (
       SELECT 'statements' AS measure, grp, period, NULL::VARCHAR AS blamer_side,
              NULL::VARCHAR AS blamed_side, issue, NULL::VARCHAR AS target_side,
              NULL::VARCHAR AS stance, n AS n_statements, NULL::BIGINT AS n_edges, n,
-             sum(n) OVER (PARTITION BY grp, period) AS n_total, ids
+             sum(n) OVER (PARTITION BY grp, period) AS n_total{rid}
       FROM sc
       UNION ALL
       SELECT 'blame', grp, period, blamer_side, blamed_side, issue, NULL, NULL, n_statements,
-             n, n, sum(n) OVER (PARTITION BY grp, period), ids
+             n, n, sum(n) OVER (PARTITION BY grp, period){rid}
       FROM bc
       UNION ALL
       SELECT 'stance', grp, period, NULL, NULL, NULL, target_side, stance, n_statements, NULL,
-             n, sum(n) OVER (PARTITION BY grp, period, target_side), ids
+             n, sum(n) OVER (PARTITION BY grp, period, target_side){rid}
       FROM tc
       UNION ALL
       SELECT 'linkage', grp, period, NULL, NULL, NULL, NULL, NULL, n_statements, n_total, n,
-             n_total, ids
+             n_total{rid}
       FROM lc)
     SELECT measure, '{grouping}' AS group_by, grp AS group_value, '{unit}' AS period_unit,
            period, blamer_side, blamed_side, issue, target_side, stance,
            n_statements::BIGINT AS n_statements, n_edges::BIGINT AS n_edges, n::BIGINT AS n,
-           n_total::BIGINT AS n_total, n::DOUBLE / n_total AS share, ids AS statement_ids
+           n_total::BIGINT AS n_total, n::DOUBLE / n_total AS share
+           {", ids AS statement_ids" if ids else ""}
     FROM rows
-    ORDER BY measure, group_value, period, blamer_side NULLS FIRST, blamed_side NULLS FIRST,
-             issue NULLS FIRST, target_side NULLS FIRST, stance NULLS FIRST
+    ORDER BY {_KEY_ORDER}
+    """
+
+
+def _members_sql(grouping: str, unit: str, keys_table: str, first: int, last: int) -> str:
+    """``(ord, statement_id)``: the statements behind rows ``first`` to ``last`` of
+    ``keys_table`` (the rows of :func:`_aggregate_sql` without ids, numbered ``ord`` in file
+    order), sorted by row and id as the rows' ``statement_ids`` lists are; for blame, stance
+    and linkage rows without null ids, but with repeats (a statement with two edges in one
+    cell), which the reader drops. A scan, a join with a small table and a sort of one slice
+    of rows: the lists and distinct counts of :func:`_aggregate_sql` are built in memory."""
+    on = " AND ".join(f"m.{k} IS NOT DISTINCT FROM k.{k}" for k in _KEYS)
+    g, p = group_sql(grouping), period_sql(unit)
+    # Each input is scanned once and its rows doubled by a cross join (period, and 'all';
+    # blame edges also as linkage), not through CTEs used twice, which DuckDB materializes.
+    period = f"CASE WHEN a.whole THEN 'all' ELSE {p} END"
+    both = "CROSS JOIN (VALUES (false), (true)) a(whole)"
+    linked = "('trade', 'technology', 'linked')"
+    return f"""
+    WITH m AS (
+      SELECT 'statements' AS measure, {g} AS group_value, {period} AS period,
+             NULL::VARCHAR AS blamer_side, NULL::VARCHAR AS blamed_side,
+             coalesce(issue, 'other') AS issue, NULL::VARCHAR AS target_side,
+             NULL::VARCHAR AS stance, statement_id
+      FROM st {both}
+      UNION ALL
+      SELECT CASE WHEN x.link THEN 'linkage' ELSE 'blame' END, {g}, {period},
+             CASE WHEN x.link THEN NULL ELSE coalesce(blamer_side, 'UNKNOWN') END,
+             CASE WHEN x.link THEN NULL ELSE coalesce(blamed_side, 'UNKNOWN') END,
+             CASE WHEN x.link THEN NULL ELSE coalesce(edge_issue, 'other') END, NULL, NULL,
+             statement_id
+      FROM bl {both} CROSS JOIN (VALUES (false), (true)) x(link)
+      WHERE statement_id IS NOT NULL
+        AND (NOT x.link OR coalesce(edge_issue, 'other') IN {linked})
+      UNION ALL
+      SELECT 'stance', {g}, {period}, NULL, NULL, NULL, coalesce(target_side, 'UNKNOWN'),
+             coalesce(stance, 'none'), statement_id
+      FROM sn {both} WHERE statement_id IS NOT NULL)
+    SELECT k.ord, m.statement_id
+    FROM m JOIN (SELECT * FROM {keys_table} WHERE ord BETWEEN {int(first)} AND {int(last)}) k
+      ON {on}
+    ORDER BY k.ord, m.statement_id
     """
 
 
@@ -244,61 +306,106 @@ def _column(table: pa.Table, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False)
 
 
-def _indices(values: np.ndarray, vocabulary: list[str]) -> np.ndarray:
-    index = {v: i for i, v in enumerate(vocabulary)}
-    return np.array([index[v] for v in values], dtype=np.int64)
+def _codes(con: Any, sql: str) -> dict[str, np.ndarray]:
+    """The integer columns of a query as numpy arrays (Arrow buffers, no Python objects)."""
+    table = con.sql(sql).to_arrow_table()
+    return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
-def _known(table: pa.Table, doc_index: dict[str, int]) -> np.ndarray:
-    return np.array([d in doc_index for d in _column(table, "doc_id")], dtype=bool)
+def _vocabulary_table(con: Any, name: str, values: list[str]) -> None:
+    con.register(name, pa.table({"value": pa.array(values, pa.string()),
+                                 "code": pa.array(range(len(values)), pa.int64())}))
 
 
 def load_counts(con: Any, loaded: LoadedConfig) -> Counts:
-    """Long-format counts for :func:`pipeline.divergence.divergence_rows`."""
+    """Long-format counts for :func:`pipeline.divergence.divergence_rows`.
+
+    One row per document × group × issue (statements) and per document × group × speaker ×
+    blamed side × issue (blame edges), counted by DuckDB, which also turns every value into
+    its integer code: Python receives integer arrays only (and one period label per document,
+    pointing to a few shared strings), never a string object per row.
+    """
     cfg = loaded.cfg
     unit = cfg.divergence.period or cfg.aggregate.period
     g = _GROUP_SQL[cfg.divergence.group_by]
     groups = list(dict.fromkeys(cfg.divergence.groups))
     in_groups = ", ".join("'" + x.replace("'", "''") + "'" for x in groups)
-    docs = con.sql(f"SELECT doc_id, {period_sql(unit)} AS period FROM documents "
-                   "ORDER BY doc_id").to_arrow_table()
-    doc_ids = _column(docs, "doc_id")
-    doc_index = {d: i for i, d in enumerate(doc_ids)}
-    st = con.sql(f"""SELECT doc_id, {g} AS grp, coalesce(issue, 'other') AS issue, count(*) AS n
-                     FROM st WHERE {g} IN ({in_groups}) GROUP BY ALL ORDER BY ALL""")\
-        .to_arrow_table()
-    ed = con.sql(f"""SELECT doc_id, {g} AS grp, coalesce(speaker, '(none)') AS speaker,
-                            coalesce(blamed_side, 'UNKNOWN') AS blamed_side,
-                            coalesce(edge_issue, 'other') AS issue, count(*) AS n
-                     FROM bl WHERE {g} IN ({in_groups}) GROUP BY ALL ORDER BY ALL""")\
-        .to_arrow_table()
-    known_st = _known(st, doc_index)
-    known_ed = _known(ed, doc_index)
-    if not known_st.all() or not known_ed.all():
+    # Documents by doc_id; a doc_id given twice counts as its last position (as a dict did).
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _div_docs AS
+        SELECT row_number() OVER (ORDER BY doc_id) - 1 AS idx, doc_id, {period_sql(unit)} AS period
+        FROM documents""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _div_doc_index AS
+        SELECT doc_id, max(idx) AS idx FROM _div_docs GROUP BY doc_id""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _div_st AS
+        SELECT doc_id, {g} AS grp, coalesce(issue, 'other') AS issue, count(*) AS n
+        FROM st WHERE {g} IN ({in_groups}) GROUP BY ALL""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _div_ed AS
+        SELECT doc_id, {g} AS grp, coalesce(speaker, '(none)') AS speaker,
+               coalesce(blamed_side, 'UNKNOWN') AS blamed_side,
+               coalesce(edge_issue, 'other') AS issue, count(*) AS n
+        FROM bl WHERE {g} IN ({in_groups}) GROUP BY ALL""")
+    unknown = con.sql("""SELECT (SELECT count(*) FROM _div_st ANTI JOIN _div_doc_index
+                                 USING (doc_id))
+                              + (SELECT count(*) FROM _div_ed ANTI JOIN _div_doc_index
+                                 USING (doc_id))""").fetchall()[0][0]
+    if unknown:
         logger.warning("some statements or blame edges name documents missing from "
                        "documents.parquet; they are left out of divergence")
-        st, ed = st.filter(pa.array(known_st)), ed.filter(pa.array(known_ed))
-    sides = list(dict.fromkeys([*cfg.side_codes, *SPECIAL_SIDES, *groups,
-                                *sorted(set(_column(ed, "blamed_side")))]))
-    issues = list(dict.fromkeys([*ISSUES, *sorted(set(_column(st, "issue"))
-                                                 | set(_column(ed, "issue")))]))
+    known = "JOIN _div_doc_index d USING (doc_id)"
+
+    def distinct(sql: str) -> list[Any]:
+        return [row[0] for row in con.sql(sql).fetchall()]
+
+    blamed = distinct(f"SELECT DISTINCT blamed_side FROM _div_ed {known}")
+    issues_seen = distinct(f"SELECT DISTINCT issue FROM _div_st {known} UNION "
+                           f"SELECT DISTINCT issue FROM _div_ed {known}")
+    sides = list(dict.fromkeys([*cfg.side_codes, *SPECIAL_SIDES, *groups, *sorted(blamed)]))
+    issues = list(dict.fromkeys([*ISSUES, *sorted(issues_seen)]))
     # A speaker is a name within a group: the same name in two groups is two speakers.
-    speaker_keys = np.array([f"{grp}\x1f{spk}" for grp, spk in
-                             zip(_column(ed, "grp"), _column(ed, "speaker"))], dtype=object)
-    speakers = sorted(set(speaker_keys))
+    pairs = con.sql(f"SELECT DISTINCT grp, speaker FROM _div_ed {known}").fetchall()
+    keys = sorted(f"{grp}\x1f{spk}" for grp, spk in pairs)
+    speaker_code = {key: i for i, key in enumerate(keys)}
+    con.register("_div_v_speakers", pa.table({
+        "grp": pa.array([k.split("\x1f", 1)[0] for k in keys], pa.string()),
+        "speaker": pa.array([k.split("\x1f", 1)[1] for k in keys], pa.string()),
+        "code": pa.array([speaker_code[k] for k in keys], pa.int64())}))
+    for name, values in (("_div_v_groups", groups), ("_div_v_sides", sides),
+                         ("_div_v_issues", issues)):
+        _vocabulary_table(con, name, values)
+    try:
+        st = _codes(con, f"""
+            SELECT d.idx AS doc, g.code AS grp, i.code AS issue, s.n::DOUBLE AS n
+            FROM _div_st s {known}
+            JOIN _div_v_groups g ON s.grp = g.value JOIN _div_v_issues i ON s.issue = i.value
+            ORDER BY ALL""")
+        ed = _codes(con, f"""
+            SELECT d.idx AS doc, g.code AS grp, k.code AS speaker, b.code AS side,
+                   i.code AS issue, e.n::DOUBLE AS n
+            FROM _div_ed e {known}
+            JOIN _div_v_groups g ON e.grp = g.value
+            JOIN _div_v_speakers k ON e.grp = k.grp AND e.speaker = k.speaker
+            JOIN _div_v_sides b ON e.blamed_side = b.value
+            JOIN _div_v_issues i ON e.issue = i.value
+            ORDER BY ALL""")
+        # One period label per document: a code into the few distinct labels, which the
+        # object array then points to (8 bytes a document, not one string each).
+        periods = con.sql("SELECT period FROM _div_docs ORDER BY idx").to_arrow_table()\
+            .column("period").combine_chunks().dictionary_encode()
+        labels = np.array(periods.dictionary.to_pylist() + [None], dtype=object)
+        index = periods.indices.fill_null(len(labels) - 1).to_numpy()
+        doc_period = labels[index] if len(index) else np.empty(0, dtype=object)
+    finally:
+        for name in ("_div_v_speakers", "_div_v_groups", "_div_v_sides", "_div_v_issues"):
+            con.unregister(name)
+        con.execute("DROP TABLE IF EXISTS _div_st; DROP TABLE IF EXISTS _div_ed; "
+                    "DROP TABLE IF EXISTS _div_doc_index; DROP TABLE IF EXISTS _div_docs")
     return Counts(
-        doc_period=np.asarray(_column(docs, "period"), dtype=object),
-        groups=groups, sides=sides, issues=issues,
-        st_doc=np.array([doc_index[d] for d in _column(st, "doc_id")], dtype=np.int64),
-        st_group=_indices(_column(st, "grp"), groups),
-        st_issue=_indices(_column(st, "issue"), issues),
-        st_n=_column(st, "n").astype(float),
-        ed_doc=np.array([doc_index[d] for d in _column(ed, "doc_id")], dtype=np.int64),
-        ed_group=_indices(_column(ed, "grp"), groups),
-        ed_speaker=_indices(speaker_keys, speakers),
-        ed_side=_indices(_column(ed, "blamed_side"), sides),
-        ed_issue=_indices(_column(ed, "issue"), issues),
-        ed_n=_column(ed, "n").astype(float))
+        doc_period=doc_period, groups=groups, sides=sides, issues=issues,
+        st_doc=st["doc"].astype(np.int64), st_group=st["grp"].astype(np.int64),
+        st_issue=st["issue"].astype(np.int64), st_n=st["n"].astype(float),
+        ed_doc=ed["doc"].astype(np.int64), ed_group=ed["grp"].astype(np.int64),
+        ed_speaker=ed["speaker"].astype(np.int64), ed_side=ed["side"].astype(np.int64),
+        ed_issue=ed["issue"].astype(np.int64), ed_n=ed["n"].astype(float))
 
 
 def divergence(out_dir: Path, loaded: LoadedConfig) -> pa.Table:
@@ -346,32 +453,151 @@ def _limit_memory(con: Any, spill: Path, loaded: LoadedConfig) -> None:
     con.execute(f"SET temp_directory = {_quote(spill)}")
     con.execute(f"SET memory_limit = '{cfg.memory_limit}'")
     con.execute(f"SET threads = {int(cfg.threads)}")
-    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET preserve_insertion_order = false")
+
+
+_KEYS_TABLE = "_aggregate_rows"
+# A row group of aggregates.parquet ends once it holds this many statement ids (or
+# output.row_group_size rows); ids are read from DuckDB in batches of _IDS_PER_BATCH.
+_IDS_PER_ROW_GROUP = 250_000
+_IDS_PER_BATCH = 65_536
+_IDS_PER_QUERY = 500_000
 
 
 def _write_aggregates(con: Any, loaded: LoadedConfig, path: Path,
                       metadata: dict[bytes, bytes]) -> tuple[Path, int]:
-    """Stream each grouping's rows from DuckDB into ``path``'s temporary file, one row group
-    per batch of at most ``output.row_group_size`` rows: Python holds one batch at a time,
-    never the whole table (``statement_ids`` make it grow with the corpus). The rows and their
-    order are those of :func:`aggregate`."""
+    """Stream every grouping's rows from DuckDB into ``path``'s temporary file.
+
+    Python never holds a grouping's ``statement_ids`` lists, which grow with the corpus, and
+    DuckDB never builds them: per grouping, DuckDB writes the rows without ids (one per cell:
+    counts and shares, no distinct counts) to a table numbered in file order, which is fetched
+    (it is small), then streams the statement ids behind the rows sorted by row and id
+    (:func:`_members_sql`), one query per slice of rows holding at most ``_IDS_PER_QUERY``
+    ids, so that no sort grows with the corpus. The two are zipped row by row into row groups of at most
+    ``output.row_group_size`` rows, ending early once they hold ``_IDS_PER_ROW_GROUP`` ids;
+    ``n_statements`` is the length of each list. The rows, their order and their lists are
+    those of :func:`aggregate` (``tests/test_aggregate_memory.py``)."""
     cfg = loaded.cfg
     tmp = path.with_name(_TMP_PREFIX + path.name)
     arrow_schema = schema.AGGREGATES.with_metadata(
         {**(schema.AGGREGATES.metadata or {}), **metadata})
     batch_rows = max(1, int(cfg.output.row_group_size))
+    counts_schema = pa.schema([f for f in schema.AGGREGATES if f.name != "statement_ids"])
     n_rows = 0
     with pq.ParquetWriter(tmp, arrow_schema, compression="zstd") as writer:
         for grouping in dict.fromkeys(cfg.aggregate.groups):
-            reader = con.sql(_aggregate_sql(grouping, cfg.aggregate.period))\
-                .to_arrow_reader(batch_rows)
-            for batch in reader:
-                if not batch.num_rows:
-                    continue
-                batch = batch.select(schema.AGGREGATES.names).cast(schema.AGGREGATES)
-                writer.write_batch(batch, row_group_size=batch_rows)
-                n_rows += batch.num_rows
+            unit = cfg.aggregate.period
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE {_KEYS_TABLE} AS
+                SELECT row_number() OVER (ORDER BY {_KEY_ORDER}) - 1 AS ord, *
+                FROM ({_aggregate_sql(grouping, unit, ids=False)})""")
+            # One row per cell: small, held whole, so that only one DuckDB stream is open.
+            rows = con.sql(f"SELECT * FROM {_KEYS_TABLE} ORDER BY ord").to_arrow_table()
+            counts = rows.select(counts_schema.names).cast(counts_schema)
+            # The ids are sorted by DuckDB in slices of rows holding at most _IDS_PER_QUERY
+            # of them (n, or n_total for linkage, bounds a row's ids), one query per slice:
+            # DuckDB's sort then needs the same memory whatever the corpus size.
+            bound = pc.if_else(pc.equal(rows.column("measure"), "linkage"),
+                               rows.column("n_total"), rows.column("n")).to_numpy()
+            slice_end = _slices(bound, _IDS_PER_QUERY)
+            ids: _IdStream | None = None
+            start, lists, n_ids = 0, [], 0
+            measures = rows.column("measure").to_pylist()
+            for i, ord_ in enumerate(rows.column("ord").to_pylist()):
+                if ids is None:
+                    last = slice_end[i]
+                    ids = _IdStream(con.sql(_members_sql(grouping, unit, _KEYS_TABLE, ord_,
+                                                         last)).to_arrow_reader(_IDS_PER_BATCH))
+                row_ids = ids.take(ord_)
+                if ord_ == last:
+                    ids.check_done(grouping)
+                    ids = None
+                # Sorted, so repeats are adjacent; unique() keeps the first of each, in order.
+                lists.append(row_ids if measures[i] == "statements" else pc.unique(row_ids))
+                n_ids += len(lists[-1])
+                if len(lists) == batch_rows or n_ids >= _IDS_PER_ROW_GROUP \
+                        or i == rows.num_rows - 1:
+                    part = counts.slice(start, len(lists))
+                    part = part.set_column(  # distinct statements = the list's length
+                        part.schema.get_field_index("n_statements"), "n_statements",
+                        pa.array([len(x) for x in lists], pa.int64()))
+                    table = part.append_column("statement_ids", _list_array(lists))\
+                        .select(schema.AGGREGATES.names).cast(schema.AGGREGATES)
+                    writer.write_table(table, row_group_size=batch_rows)
+                    n_rows += table.num_rows
+                    start, lists, n_ids = i + 1, [], 0
+            del rows, counts
+            con.execute(f"DROP TABLE {_KEYS_TABLE}")
     return tmp, n_rows
+
+
+def _slices(bound: np.ndarray, limit: int) -> np.ndarray:
+    """For each row, the last row of its slice: consecutive rows whose ``bound`` sum to at
+    most ``limit`` (a row above it is a slice of its own).
+
+    >>> _slices(np.array([2, 2, 5, 1, 1]), 4).tolist()
+    [1, 1, 2, 4, 4]
+    """
+    ends = np.empty(len(bound), dtype=np.int64)
+    start, total = 0, 0
+    for i, n in enumerate(bound.tolist()):
+        if i > start and total + n > limit:
+            ends[start:i] = i - 1
+            start, total = i, 0
+        total += n
+    ends[start:] = len(bound) - 1
+    return ends
+
+
+def _list_array(lists: list[pa.Array]) -> pa.Array:
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    np.cumsum([len(x) for x in lists], out=offsets[1:])
+    values = pa.concat_arrays(lists) if lists else pa.array([], pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+class _IdStream:
+    """The ``(ord, statement_id)`` stream of :func:`_members_sql`, taken row by row: it holds
+    one batch of the stream (and the ids of the row being taken)."""
+
+    def __init__(self, reader: Any):
+        self.reader = reader
+        self.ords = np.empty(0, dtype=np.int64)
+        self.values: pa.Array = pa.array([], pa.string())
+        self.pos = 0
+
+    def _next(self) -> bool:
+        try:
+            batch = self.reader.read_next_batch()
+        except StopIteration:
+            return False
+        self.ords = batch.column("ord").to_numpy()
+        self.values = batch.column("statement_id").cast(pa.string())
+        self.pos = 0
+        return True
+
+    def take(self, ord_: int) -> pa.Array:
+        """The ids of row ``ord_`` (rows are taken in order; a row may have none)."""
+        pieces = []
+        while True:
+            if self.pos == len(self.ords) and not self._next():
+                break
+            if self.ords[self.pos] < ord_:  # a bug, never a user error
+                raise RuntimeError(f"aggregates: statement ids for a row ({self.ords[self.pos]})"
+                                   " that was not written")
+            end = int(np.searchsorted(self.ords, ord_, side="right"))
+            if end > self.pos:
+                pieces.append(self.values.slice(self.pos, end - self.pos))
+                self.pos = end
+            if self.pos < len(self.ords):
+                break
+        if not pieces:
+            return pa.array([], pa.string())
+        return pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+
+    def check_done(self, grouping: str) -> None:
+        if self.pos < len(self.ords) or self._next():
+            raise RuntimeError(f"aggregates of {grouping!r}: statement ids left over for rows "
+                               "that do not exist")  # a bug, never a user error
 
 
 def finalize(out_dir: Path, loaded: LoadedConfig) -> dict[str, int]:

@@ -166,19 +166,20 @@ class PairData:
     ``stmts_*``: (n_docs, n_issues) statement counts by issue; ``edges_*``: (n_docs, K) blame
     edges by blamed side × issue (index ``side * n_issues + issue``); ``spk_*``: one row per
     (speaker, document) with the document's index, the speaker's index (rows sorted by speaker)
-    and the row's (K,) counts.
+    and the rows' (rows, K) counts. The counts are sparse matrices (dense arrays work too, with
+    the same results): dense, they grew by n_docs × K floats per group, period and pair.
     """
 
-    stmts_a: np.ndarray
-    stmts_b: np.ndarray
-    edges_a: np.ndarray
-    edges_b: np.ndarray
+    stmts_a: Any
+    stmts_b: Any
+    edges_a: Any
+    edges_b: Any
     spk_doc_a: np.ndarray
     spk_idx_a: np.ndarray
-    spk_counts_a: np.ndarray
+    spk_counts_a: Any
     spk_doc_b: np.ndarray
     spk_idx_b: np.ndarray
-    spk_counts_b: np.ndarray
+    spk_counts_b: Any
     n_sides: int
     n_issues: int
     side_of_b: int  # index, among blamed sides, of group b (asymmetry of a); -1 if not a side
@@ -211,21 +212,27 @@ def _speaker_totals(weights: np.ndarray, docs: np.ndarray, idx: np.ndarray,
     if sparse is None or cache is None:
         starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
         # Rows first: reduceat over the leading, contiguous axis is several times faster.
-        contributions = weights.T[docs][:, :, None] * counts[:, None, :]  # (R, B, K)
+        dense = counts if isinstance(counts, np.ndarray) else counts.toarray()
+        contributions = weights.T[docs][:, :, None] * dense[:, None, :]  # (R, B, K)
         return np.add.reduceat(contributions, starts, axis=0).transpose(1, 0, 2)
     key = id(counts)
     if key not in cache:
-        rows, cats = np.nonzero(counts)
+        if isinstance(counts, np.ndarray):
+            rows, cats = np.nonzero(counts)
+            values = counts[rows, cats]
+        else:
+            coo = counts.tocoo()
+            rows, cats, values = coo.row, coo.col, coo.data
         cache[key] = sparse.csr_matrix(
-            (counts[rows, cats], (idx[rows] * k + cats, docs[rows])),
+            (values, (idx[rows] * k + cats, docs[rows])),
             shape=(n_speakers * k, n_docs))
     return np.asarray(cache[key] @ weights.T).T.reshape(n_draws, n_speakers, k)
 
 
 def _metric_values(d: PairData, weights: np.ndarray) -> dict[str, np.ndarray]:
     """Every metric for each row of document weights (B, n_docs): {metric: (B,)}."""
-    sa, sb = weights @ d.stmts_a, weights @ d.stmts_b
-    ea, eb = weights @ d.edges_a, weights @ d.edges_b
+    sa, sb = _weighted(weights, d.stmts_a), _weighted(weights, d.stmts_b)
+    ea, eb = _weighted(weights, d.edges_a), _weighted(weights, d.edges_b)
     ca = _speaker_totals(weights, d.spk_doc_a, d.spk_idx_a, d.spk_counts_a, d.n_docs, d.cache)
     cb = _speaker_totals(weights, d.spk_doc_b, d.spk_idx_b, d.spk_counts_b, d.n_docs, d.cache)
     n_draws = weights.shape[0]
@@ -255,9 +262,17 @@ def _metric_values(d: PairData, weights: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def _weighted(weights: np.ndarray, counts: Any) -> np.ndarray:
+    """``weights @ counts`` for (B, n_docs) weights and (n_docs, K) counts, dense or sparse."""
+    if isinstance(counts, np.ndarray):
+        return weights @ counts
+    # C order, as weights @ dense is: the metrics' sums along a row then add in the same order.
+    return np.ascontiguousarray((counts.T @ weights.T).T)
+
+
 def _units(d: PairData) -> dict[str, tuple[int, int]]:
-    ia = d.edges_a.reshape(-1, d.n_sides, d.n_issues).sum(axis=(0, 1))
-    ib = d.edges_b.reshape(-1, d.n_sides, d.n_issues).sum(axis=(0, 1))
+    ia = np.asarray(d.edges_a.sum(axis=0)).reshape(d.n_sides, d.n_issues).sum(axis=0)
+    ib = np.asarray(d.edges_b.sum(axis=0)).reshape(d.n_sides, d.n_issues).sum(axis=0)
     link = list(d.linkage_issues)
     edges = (int(d.edges_a.sum()), int(d.edges_b.sum()))
     linkage = (int(ia[link].sum()), int(ib[link].sum()))
@@ -339,29 +354,36 @@ class Counts:
 
 
 def _pair_data(c: Counts, docs: np.ndarray, a: int, b: int) -> PairData:
+    from scipy import sparse  # a dependency of scikit-learn
+
     n_docs, n_sides, n_issues = len(docs), len(c.sides), len(c.issues)
     k = n_sides * n_issues
     local = np.full(len(c.doc_period), -1)
     local[docs] = np.arange(n_docs)
 
-    def stmts(g: int) -> np.ndarray:
-        out = np.zeros((n_docs, n_issues))
-        mask = (c.st_group == g) & (local[c.st_doc] >= 0)
-        np.add.at(out, (local[c.st_doc[mask]], c.st_issue[mask]), c.st_n[mask])
-        return out
+    def per_doc(doc: np.ndarray, cat: np.ndarray, n: np.ndarray, width: int) -> Any:
+        # Sparse (n_docs, width) counts: a document has a few of the categories, and a dense
+        # array would grow by n_docs x width floats per group and period. Duplicates are
+        # summed; the counts are whole numbers, so every product with document weights is
+        # exact and equals the dense one bit for bit.
+        return sparse.csr_matrix((n, (doc, cat)), shape=(n_docs, width))
 
-    def edges(g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        out = np.zeros((n_docs, k))
+    def stmts(g: int) -> Any:
+        mask = (c.st_group == g) & (local[c.st_doc] >= 0)
+        return per_doc(local[c.st_doc[mask]], c.st_issue[mask], c.st_n[mask], n_issues)
+
+    def edges(g: int) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
         mask = (c.ed_group == g) & (local[c.ed_doc] >= 0)
         doc, cat = local[c.ed_doc[mask]], c.ed_side[mask] * n_issues + c.ed_issue[mask]
-        np.add.at(out, (doc, cat), c.ed_n[mask])
+        out = per_doc(doc, cat, c.ed_n[mask], k)
         spk = c.ed_speaker[mask]
         if len(spk) == 0:
-            return out, np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros((0, k))
+            return (out, np.zeros(0, dtype=int), np.zeros(0, dtype=int),
+                    sparse.csr_matrix((0, k)))
         # One row per (speaker, document), sorted by speaker, then compact speaker indices.
         keys, inverse = np.unique(np.stack([spk, doc]), axis=1, return_inverse=True)
-        rows = np.zeros((keys.shape[1], k))
-        np.add.at(rows, (inverse.ravel(), cat), c.ed_n[mask])
+        rows = sparse.csr_matrix((c.ed_n[mask], (inverse.ravel(), cat)),
+                                 shape=(keys.shape[1], k))  # sparse, as per_doc
         _, spk_idx = np.unique(keys[0], return_inverse=True)
         return out, keys[1].astype(int), spk_idx.ravel(), rows
 

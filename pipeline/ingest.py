@@ -467,6 +467,66 @@ def _n_bytes_over(text: str, max_bytes: int) -> int | None:
 
 
 # --- records → Documents -----------------------------------------------------------------------
+class _Seen:
+    """Where each accepted id and text (its SHA-256) first occurred, for duplicate detection
+    over a whole input.
+
+    Kept in a private temporary SQLite database (a page cache of about 2 MB; beyond it, a
+    temporary file that SQLite deletes on close) rather than in Python dicts, which cost about
+    370 bytes a document: the memory of a run does not grow with its number of documents.
+    Ids are stored as UTF-8 bytes (exact comparison), sources as indices into a list.
+    """
+
+    def __init__(self) -> None:
+        import sqlite3
+
+        self.db = sqlite3.connect("")  # "": private, temporary, removed when closed
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("PRAGMA cache_size = -2048")  # KiB
+        self.db.execute("CREATE TABLE ids (id BLOB PRIMARY KEY, source INTEGER, "
+                        "position INTEGER) WITHOUT ROWID")
+        self.db.execute("CREATE TABLE texts (digest BLOB PRIMARY KEY, id BLOB, "
+                        "source INTEGER, position INTEGER) WITHOUT ROWID")
+        self.sources: list[str] = []
+        self.source_index: dict[str, int] = {}
+
+    @staticmethod
+    def _key(doc_id: str) -> bytes:
+        return doc_id.encode("utf-8", "surrogatepass")
+
+    def _source(self, source: str) -> int:
+        if source not in self.source_index:
+            self.source_index[source] = len(self.sources)
+            self.sources.append(source)
+        return self.source_index[source]
+
+    def first_id(self, doc_id: str) -> tuple[str, int] | None:
+        """(source, position) of the first accepted document with this id, if any."""
+        row = self.db.execute("SELECT source, position FROM ids WHERE id = ?",
+                              (self._key(doc_id),)).fetchone()
+        return None if row is None else (self.sources[row[0]], row[1])
+
+    def first_text(self, digest: bytes) -> tuple[str, str, int] | None:
+        """(id, source, position) of the first accepted document with this text, if any."""
+        row = self.db.execute("SELECT id, source, position FROM texts WHERE digest = ?",
+                              (digest,)).fetchone()
+        if row is None:
+            return None
+        return row[0].decode("utf-8", "surrogatepass"), self.sources[row[1]], row[2]
+
+    def add_id(self, doc_id: str, source: str, position: int) -> None:
+        self.db.execute("INSERT INTO ids VALUES (?, ?, ?)",
+                        (self._key(doc_id), self._source(source), position))
+
+    def add_text(self, digest: bytes, doc_id: str, source: str, position: int) -> None:
+        self.db.execute("INSERT INTO texts VALUES (?, ?, ?, ?)",
+                        (digest, self._key(doc_id), self._source(source), position))
+
+    def close(self) -> None:
+        self.db.close()
+
+
 class _Builder:
     """Validates records and turns them into Documents; remembers ids and texts seen so far.
 
@@ -480,14 +540,16 @@ class _Builder:
         self.cfg = loaded.cfg.ingest
         self.languages = {_lang_code(code) for code in self.cfg.languages}
         self.side_codes = sorted({*loaded.cfg.side_codes, "OTHER", "UNKNOWN"})
-        self.first_by_id: dict[str, tuple[str, int]] = {}
-        self.first_by_hash: dict[bytes, tuple[str, str, int]] = {}
+        self.seen = _Seen()
 
     def run(self, inputs: Iterable[InputFile]) -> Iterator[Document | Quarantined]:
-        for inp in inputs:
-            log.debug("reading %s as %s", inp.source, inp.fmt)
-            for raw in _READERS[inp.fmt](inp, self.cfg):
-                yield raw if isinstance(raw, Quarantined) else self.build(raw, inp)
+        try:
+            for inp in inputs:
+                log.debug("reading %s as %s", inp.source, inp.fmt)
+                for raw in _READERS[inp.fmt](inp, self.cfg):
+                    yield raw if isinstance(raw, Quarantined) else self.build(raw, inp)
+        finally:
+            self.seen.close()
 
     def build(self, raw: _Raw, inp: InputFile) -> Document | Quarantined:
         fields, position = raw.fields, raw.position
@@ -508,7 +570,7 @@ class _Builder:
                 **where), None)
         else:
             doc_id = replace_surrogates(str(given_id))
-        first = self.first_by_id.get(doc_id)
+        first = self.seen.first_id(doc_id)
         if first is not None:
             return quarantine(Reasons.DUPLICATE_ID, Errors.E016.format(
                 id=doc_id, first_source=first[0], first_position=first[1], **where), doc_id)
@@ -549,13 +611,13 @@ class _Builder:
         # --- duplicate content
         digest = hashlib.sha256(text.encode("utf-8"))
         if self.cfg.drop_duplicate_content:
-            earlier = self.first_by_hash.get(digest.digest())
+            earlier = self.seen.first_text(digest.digest())
             if earlier is not None:
                 return quarantine(Reasons.DUPLICATE_CONTENT, Errors.E017.format(
                     first_id=earlier[0], first_source=earlier[1], first_position=earlier[2],
                     **where), doc_id)
-            self.first_by_hash[digest.digest()] = (doc_id, inp.source, position)
-        self.first_by_id[doc_id] = (inp.source, position)
+            self.seen.add_text(digest.digest(), doc_id, inp.source, position)
+        self.seen.add_id(doc_id, inp.source, position)
 
         # --- metadata: problems here are warnings on a kept record, never a quarantine
         warnings = list(raw.warnings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def write_run(out: Path, documents: list[dict] = (), statements: list[dict] = ()
     """Write the five stage files (and an empty-config run.json) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     docs = []
+    per_doc = Counter(s["doc_id"] for s in statements)  # once, not per document
     for d in documents:
         d = dict(d)
         if isinstance(d.get("date"), str):
@@ -36,7 +38,7 @@ def write_run(out: Path, documents: list[dict] = (), statements: list[dict] = ()
         d.setdefault("status", "ok")
         d.setdefault("warnings", [])
         d.setdefault("text", "")
-        d.setdefault("n_statements", sum(1 for s in statements if s["doc_id"] == d["doc_id"]))
+        d.setdefault("n_statements", per_doc[d["doc_id"]])
         docs.append(d)
     write_table(out / "documents.parquet", docs, schema.DOCUMENTS)
     write_table(out / "statements.parquet", list(statements), schema.STATEMENTS)
