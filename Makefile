@@ -62,7 +62,7 @@ evaluate: out/eval/statements.json ## Score the statements stage on the held-out
 author-model: $(STAMP) ## Retrain the author-sentence model models/author/author.json (deterministic, ~3 min)
 	$(BIN)/python -m pipeline.author train --out models/author/author.json
 
-models: $(STAMP) ## Retrain the default relation model from corpora/labels (2-core CPU, about 16 min)
+models: $(STAMP) ## Retrain the default relation model from corpora/labels (2-core CPU, about 14 min)
 	$(BIN)/python -m pipeline.train --out models/relation
 
 TASK ?= blame
