@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 TASKS = ("pairs", "blame", "stance", "issue")
 DISPUTE_DIR = CONFIG_DIR / "disputes"
 IGNORE = -100
+# what RelationModel.forward reads from a collated batch
+MODEL_INPUTS = ("input_ids", "attention_mask", "mark_a", "mark_b", "spans", "targets",
+                "is_pair", "features", "target_features")
 FLIP = {"p_against_q": "q_against_p", "q_against_p": "p_against_q",
         "p_favor_q": "q_favor_p", "q_favor_p": "p_favor_q", "none": "none"}
 
@@ -366,9 +369,7 @@ class _TrainWrapper(nn.Module):
         for i, row in enumerate(batch["row_idx"].tolist()):
             cached = self.prefixes[row]
             prefix[i, :cached.size(0)] = cached
-        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "mark_a", "mark_b",
-                                        "spans", "targets", "is_pair", "features",
-                                        "target_features")}
+        inputs = {k: batch[k] for k in MODEL_INPUTS}
         out = self.model(**inputs, prefix=prefix)
         return {"loss": multitask_loss(out, batch, self.weights)}
 
@@ -455,10 +456,7 @@ def predict_logits(model: RelationModel, rows: Sequence[dict[str, Any]], pad_id:
         for i in range(0, len(order), batch_size):
             idx = order[i:i + batch_size]
             batch = collator([rows[j] for j in idx])
-            logits = model(**{k: batch[k].to(device)
-                              for k in ("input_ids", "attention_mask", "mark_a", "mark_b",
-                                        "spans", "targets", "is_pair", "features",
-                                        "target_features")})
+            logits = model(**{k: batch[k].to(device) for k in MODEL_INPUTS})
             logits = {h: v.cpu() for h, v in logits.items()}
             for r, j in enumerate(idx):
                 n_t = len(rows[j]["targets"])
